@@ -1,0 +1,1 @@
+"""Custom TFX components, one folder each (component.py, executor.py)."""

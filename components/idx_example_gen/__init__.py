@@ -1,0 +1,1 @@
+"""IdxExampleGen: MNIST-layout IDX files -> tf.Examples, through Apache Beam."""

@@ -1,0 +1,1 @@
+"""ValidationGate: fail the run before training when the data has anomalies."""

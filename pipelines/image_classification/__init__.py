@@ -1,0 +1,1 @@
+"""Image classification: IDX images -> LeNet-5 -> blessed, pushed SavedModel."""

@@ -1,0 +1,91 @@
+"""Trainer module: trains keras_models.vision.LeNet5 and exports the serving signatures."""
+
+import dataclasses
+import os
+import sys
+
+import keras
+import tensorflow as tf
+import tensorflow_transform as tft
+
+from keras_models.vision import LeNet5
+from pipelines import training
+from pipelines.image_classification import configs, features
+from serving.export import ImageClassifierExport
+
+
+def _dataset(file_pattern, tft_output, batch_size, shuffle, seed):
+    """Raw tf.Examples -> transform graph -> (image, label) batches, cached in memory."""
+    files = tf.io.gfile.glob(file_pattern)
+    raw_spec = tft_output.raw_feature_spec()
+    tft_layer = tft_output.transform_features_layer()
+
+    def transform(serialized):
+        transformed = tft_layer(tf.io.parse_example(serialized, raw_spec))
+        return transformed[features.IMAGE_XF_KEY], transformed[features.LABEL_XF_KEY]
+
+    ds = (
+        tf.data.TFRecordDataset(files, compression_type="GZIP", num_parallel_reads=tf.data.AUTOTUNE)
+        .batch(1024)
+        .map(transform, num_parallel_calls=tf.data.AUTOTUNE)
+        .unbatch()
+        .cache()
+    )
+    if shuffle:
+        ds = ds.shuffle(20_000, seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def run_fn(fn_args):
+    """TFX Trainer entry point (found by dotted path)."""
+    config = configs.TrainConfig(**(fn_args.custom_config or {}))
+    keras.utils.set_random_seed(config.seed)
+    policy = training.set_precision_policy(config.mixed_precision)
+    strategy = training.distribution_strategy()
+    tft_output = tft.TFTransformOutput(fn_args.transform_output)
+
+    train_ds = _dataset(fn_args.train_files, tft_output, config.batch_size, True, config.seed)
+    eval_ds = _dataset(fn_args.eval_files, tft_output, config.batch_size, False, config.seed)
+
+    with strategy.scope():
+        model = LeNet5(
+            num_classes=features.NUM_CLASSES,
+            input_shape=(*features.IMAGE_SHAPE, 1),
+            activation=config.activation,
+            pooling=config.pooling,
+            dtype=policy,
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(config.learning_rate),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+
+    epoch_timer = training.EpochTimer()
+    history = model.fit(
+        train_ds,
+        validation_data=eval_ds,
+        epochs=config.epochs,
+        verbose=1 if sys.stdout.isatty() else 2,
+        callbacks=[
+            keras.callbacks.TensorBoard(log_dir=os.path.join(fn_args.model_run_dir, "tensorboard")),
+            epoch_timer,
+        ],
+    )
+
+    training.save_history(
+        fn_args.model_run_dir,
+        history.history,
+        epoch_timer.seconds,
+        extra={"config": dataclasses.asdict(config), "precision_policy": policy},
+    )
+    training.plot_history(history.history, os.path.join(fn_args.model_run_dir, "training_curves.png"))
+
+    ImageClassifierExport(
+        model,
+        tft_output,
+        image_key=features.IMAGE_KEY,
+        label_key=features.LABEL_KEY,
+        image_xf_key=features.IMAGE_XF_KEY,
+        image_shape=features.IMAGE_SHAPE,
+    ).save(fn_args.serving_model_dir)

@@ -1,0 +1,161 @@
+"""The image classification pipeline: IDX files -> LeNet-5 -> blessed, pushed SavedModel."""
+
+import dataclasses
+import os
+
+import tensorflow_model_analysis as tfma
+from google.protobuf import text_format
+from tensorflow_data_validation.anomalies.proto import custom_validation_config_pb2
+from tfx import v1 as tfx
+
+from components.idx_example_gen.component import IdxExampleGen
+from components.validation_gate.component import ValidationGate
+from pipelines.image_classification import configs, features
+
+SCHEMA_FILE = os.path.join(os.path.dirname(__file__), "schema.pbtxt")
+
+
+def _image_size_check():
+    """TFDV custom validation: every image has exactly height x width bytes."""
+    height, width = features.IMAGE_SHAPE
+    size = height * width
+    return text_format.Parse(
+        f"""
+        feature_validations {{
+          feature_path {{ step: "{features.IMAGE_KEY}" }}
+          validations {{
+            sql_expression: "feature.bytes_stats.min_num_bytes = {size} AND feature.bytes_stats.max_num_bytes = {size}"
+            severity: ERROR
+            description: "images must be {height}x{width} ({size} bytes)"
+          }}
+        }}
+        """,
+        custom_validation_config_pb2.CustomValidationConfig(),
+    )
+
+
+def _eval_config(eval_config):
+    """Accuracy overall and per class; blessing looks at the overall slice only."""
+    overall = tfma.SlicingSpec()
+    blessing_rule = tfma.MetricThreshold(
+        value_threshold=tfma.GenericValueThreshold(lower_bound={"value": eval_config.min_accuracy}),
+        # Ignored on the first run, when no blessed baseline exists yet.
+        change_threshold=tfma.GenericChangeThreshold(
+            direction=tfma.MetricDirection.HIGHER_IS_BETTER,
+            absolute={"value": -eval_config.max_accuracy_drop},
+        ),
+    )
+    return tfma.EvalConfig(
+        model_specs=[
+            tfma.ModelSpec(
+                signature_name="serving_default",
+                label_key=features.LABEL_KEY,
+                prediction_key="probabilities",
+            )
+        ],
+        slicing_specs=[overall, tfma.SlicingSpec(feature_keys=[features.LABEL_KEY])],
+        metrics_specs=[
+            tfma.MetricsSpec(
+                metrics=[
+                    tfma.MetricConfig(
+                        class_name="SparseCategoricalAccuracy",
+                        per_slice_thresholds=[
+                            tfma.PerSliceMetricThreshold(slicing_specs=[overall], threshold=blessing_rule)
+                        ],
+                    ),
+                    tfma.MetricConfig(class_name="SparseCategoricalCrossentropy"),
+                    tfma.MetricConfig(class_name="ExampleCount"),
+                ],
+            )
+        ],
+    )
+
+
+def create_pipeline(
+    *,
+    pipeline_root,
+    data_root,
+    serving_model_dir,
+    metadata_path,
+    train_config=configs.TrainConfig(),
+    eval_config=configs.EvalConfig(),
+    beam_pipeline_args=(),
+    pipeline_name=configs.PIPELINE_NAME,
+):
+    """Returns the TFX pipeline; a pure function of its arguments."""
+    example_gen = IdxExampleGen(input_base=data_root)
+    # A curated schema (domains, presence) rather than an inferred one: it is what
+    # lets the validator catch out-of-range labels, and it tells TFDV `image` is
+    # raw image bytes, not text.
+    schema_gen = tfx.components.ImportSchemaGen(schema_file=SCHEMA_FILE)
+    statistics_gen = tfx.components.StatisticsGen(
+        examples=example_gen.outputs["examples"], schema=schema_gen.outputs["schema"]
+    )
+    example_validator = tfx.components.ExampleValidator(
+        statistics=statistics_gen.outputs["statistics"],
+        schema=schema_gen.outputs["schema"],
+        custom_validation_config=_image_size_check(),
+    )
+    validation_gate = ValidationGate(anomalies=example_validator.outputs["anomalies"])
+
+    transform = tfx.components.Transform(
+        examples=example_gen.outputs["examples"],
+        schema=schema_gen.outputs["schema"],
+        preprocessing_fn="pipelines.image_classification.preprocessing.preprocessing_fn",
+        # The trainer applies the transform graph itself; StatisticsGen already
+        # described the raw data.
+        materialize=False,
+        disable_statistics=True,
+    )
+    transform.add_upstream_node(validation_gate)
+
+    trainer = tfx.components.Trainer(
+        run_fn="pipelines.image_classification.model.run_fn",
+        examples=example_gen.outputs["examples"],
+        transform_graph=transform.outputs["transform_graph"],
+        schema=schema_gen.outputs["schema"],
+        custom_config=dataclasses.asdict(train_config),
+    )
+
+    model_resolver = tfx.dsl.Resolver(
+        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
+        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
+    ).with_id("latest_blessed_model_resolver")
+
+    evaluator = tfx.components.Evaluator(
+        examples=example_gen.outputs["examples"],
+        model=trainer.outputs["model"],
+        baseline_model=model_resolver.outputs["model"],
+        eval_config=_eval_config(eval_config),
+    )
+
+    pusher = tfx.components.Pusher(
+        model=trainer.outputs["model"],
+        model_blessing=evaluator.outputs["blessing"],
+        push_destination=tfx.proto.PushDestination(
+            filesystem=tfx.proto.PushDestination.Filesystem(base_directory=serving_model_dir)
+        ),
+    )
+
+    return tfx.dsl.Pipeline(
+        pipeline_name=pipeline_name,
+        pipeline_root=pipeline_root,
+        components=[
+            example_gen,
+            schema_gen,
+            statistics_gen,
+            example_validator,
+            validation_gate,
+            transform,
+            trainer,
+            model_resolver,
+            evaluator,
+            pusher,
+        ],
+        enable_cache=False,
+        metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
+            metadata_path
+        ),
+        beam_pipeline_args=list(beam_pipeline_args),
+    )

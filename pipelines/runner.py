@@ -1,0 +1,160 @@
+"""Runs a pipeline locally (LocalDagRunner, SQLite MLMD, Beam DirectRunner) and summarizes it.
+
+`run_local` prints one line per component as it starts and finishes; `summarize`
+reads what happened back from ML Metadata, the record every TFX orchestrator keeps.
+"""
+
+import json
+import logging
+import os
+import re
+import time
+
+import ml_metadata as mlmd
+from absl import logging as absl_logging
+import tensorflow as tf
+from tfx.orchestration import metadata
+from tfx.orchestration.local.local_dag_runner import LocalDagRunner
+
+_COMPONENT_EVENT = re.compile(r"^Component (\S+) is (running|finished)\.$")
+
+
+class _ProgressHandler(logging.Handler):
+    """Turns LocalDagRunner's log records into `[3/10] StatisticsGen ... 4.2 s` lines."""
+
+    def __init__(self, num_components, out):
+        super().__init__(logging.INFO)
+        self._num_components, self._out = num_components, out
+        self._started_count = 0
+        self.current = None
+        self._started = 0.0
+
+    def emit(self, record):
+        match = _COMPONENT_EVENT.match(record.getMessage())
+        if not match:
+            return
+        node_id, event = match.groups()
+        if event == "running":
+            self._started_count += 1
+            self.current, self._started = node_id, time.perf_counter()
+            self._out(f"[{self._started_count}/{self._num_components}] {node_id} ...")
+        else:
+            seconds = time.perf_counter() - self._started
+            self._out(f"[{self._started_count}/{self._num_components}] {node_id} done in {seconds:.1f} s")
+            self.current = None
+
+
+def failure_reason(error):
+    """The innermost error's one-line message (Beam wraps worker errors in long text)."""
+    while error.__cause__ or error.__context__:
+        error = error.__cause__ or error.__context__
+    text = str(error).strip()
+    # Beam re-raises worker exceptions as text ending in "SomeError: message [while running ...]".
+    found = re.findall(r"(\w+(?:Error|Exception)): (.+?)(?: \[while running.*)?$", text, re.M)
+    if found:
+        return found[-1][1].strip()
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else type(error).__name__
+
+
+def run_local(pipeline, log_path, out=print):
+    """Runs `pipeline`; returns None on success, else (component id, one-line reason).
+
+    Progress lines go to `out`; the libraries' own logs go to `log_path`.
+    """
+    progress = _ProgressHandler(len(pipeline.components), out)
+    log_file = logging.FileHandler(log_path)
+    log_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # absl's own verbosity flag, not the logger level: TF code saves and restores
+    # that flag around SavedModel writes, which would undo a plain setLevel.
+    saved_verbosity = absl_logging.get_verbosity()
+    absl_logging.set_verbosity(absl_logging.INFO)
+    saved = []
+    for logger in (logging.getLogger("absl"), logging.getLogger("apache_beam"), tf.get_logger()):
+        saved.append((logger, logger.handlers[:], logger.propagate))
+        logger.handlers[:] = [log_file]
+        logger.propagate = False
+    logging.getLogger("absl").addHandler(progress)
+    try:
+        LocalDagRunner().run(pipeline)
+        return None
+    except Exception as e:  # noqa: BLE001 -- any component failure ends the run
+        logging.getLogger("absl").exception("pipeline failed")
+        return progress.current or "pipeline", failure_reason(e)
+    finally:
+        for logger, handlers, propagate in saved:
+            logger.handlers[:] = handlers
+            logger.propagate = propagate
+        absl_logging.set_verbosity(saved_verbosity)
+        log_file.close()
+
+
+def _store(metadata_path):
+    return mlmd.MetadataStore(metadata.sqlite_metadata_connection_config(metadata_path))
+
+
+def latest_run(metadata_path, pipeline_name):
+    """{node id: (execution, {output key: [artifacts]})} of the newest run of `pipeline_name`."""
+    store = _store(metadata_path)
+    runs = [
+        c
+        for c in store.get_contexts_by_type("pipeline_run")
+        if any(p.name == pipeline_name for p in store.get_parent_contexts_by_context(c.id))
+    ]
+    if not runs:
+        return {}
+    run = max(runs, key=lambda c: c.create_time_since_epoch)
+    nodes = {}
+    for execution in store.get_executions_by_context(run.id):
+        node = next(
+            c.name.split(".", 1)[1]
+            for c in store.get_contexts_by_execution(execution.id)
+            if c.type == "node"
+        )
+        events = store.get_events_by_execution_ids([execution.id])
+        outputs = {}
+        output_events = [e for e in events if e.type == mlmd.proto.Event.OUTPUT]
+        artifacts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in output_events])}
+        for event in output_events:
+            key = event.path.steps[0].key if event.path.steps else ""
+            outputs.setdefault(key, []).append(artifacts[event.artifact_id])
+        nodes[node] = (execution, outputs)
+    return nodes
+
+
+def component_seconds(nodes):
+    return {
+        node: (e.last_update_time_since_epoch - e.create_time_since_epoch) / 1000.0
+        for node, (e, _) in nodes.items()
+    }
+
+
+def output_artifact(nodes, node, key):
+    """The first artifact a node wrote under `key`, or None."""
+    artifacts = nodes.get(node, (None, {}))[1].get(key, [])
+    return artifacts[0] if artifacts else None
+
+
+# TFMA's metric names -> the names summary.json promises.
+_METRIC_NAMES = {"sparse_categorical_accuracy": "accuracy", "sparse_categorical_crossentropy": "loss"}
+
+
+def tfma_metrics(evaluation_uri):
+    """Flat {name: value} of the overall slice; per-slice metrics as `name/feature=value`."""
+    import tensorflow_model_analysis as tfma
+
+    flat = {}
+    for slice_key, by_output in tfma.load_eval_result(evaluation_uri).slicing_metrics:
+        suffix = "".join(f"/{k}={v}" for k, v in slice_key)
+        for by_sub_key in by_output.values():
+            for metrics in by_sub_key.values():
+                for name, value in metrics.items():
+                    if "doubleValue" in value:
+                        flat[f"{_METRIC_NAMES.get(name, name)}{suffix}"] = float(value["doubleValue"])
+    return flat
+
+
+def write_summary(path, summary):
+    with tf.io.gfile.GFile(path, "w") as f:
+        json.dump(summary, f, indent=2, sort_keys=True)
+    return os.path.abspath(path)

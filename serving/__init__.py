@@ -1,0 +1,1 @@
+"""Serving: SavedModel signatures, and (later) a TF-Serving-compatible server."""

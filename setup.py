@@ -1,0 +1,26 @@
+"""dlsuite: the deep-learning course's models as Keras 3 models, TFX pipelines and served SavedModels."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="dlsuite",
+    version="0.1.0",
+    description=__doc__,
+    python_requires=">=3.11",
+    packages=find_packages(include=["keras_models*", "components*", "pipelines*", "serving*", "tools*"]),
+    package_data={"pipelines": ["*/*.pbtxt"]},
+    install_requires=[
+        # The pinned, tested versions live in constraints.txt.
+        "tfx==1.16.0",
+        "tensorflow==2.16.*",
+        "keras>=3.6,<3.7",
+        "apache-beam==2.59.*",
+        "tensorflow-serving-api==2.16.*",
+        "matplotlib",
+        "tqdm",
+    ],
+    extras_require={
+        "test": ["pytest", "ruff", "fasttext-wheel"],
+    },
+    entry_points={"console_scripts": ["dlsuite=tools.cli:main"]},
+)

@@ -1,0 +1,1 @@
+"""Command-line tools: the `dlsuite` CLI, data helpers and benchmarks."""

@@ -1,0 +1,194 @@
+"""`dlsuite`: list and run the suite's pipelines.
+
+    dlsuite list
+    dlsuite run image_classification [--data DIR] [--epochs N] [--output-dir DIR]
+                                     [--beam-args "ARGS"] [--mixed-precision auto|off|float16|bfloat16]
+"""
+
+import argparse
+import dataclasses
+import datetime
+import importlib
+import os
+import shlex
+import sys
+import time
+
+# Each pipeline package has an `entry` module: MODEL, DATASET, DESCRIPTION,
+# add_arguments(parser), check_data(path), create(args, paths).
+PIPELINES = {
+    "image_classification": "pipelines.image_classification.entry",
+}
+
+# Beam's in-process runner: fast and stable for one machine. Any --beam-args
+# replace these, e.g. "--runner=FlinkRunner --flink_master=host:8081".
+DEFAULT_BEAM_ARGS = ["--direct_running_mode=in_memory", "--direct_num_workers=1"]
+
+EXIT_FAILED, EXIT_USAGE = 1, 2
+_SETUP_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "setup.py")
+
+
+@dataclasses.dataclass(frozen=True)
+class RunPaths:
+    output_dir: str
+
+    @property
+    def pipeline_root(self):
+        return os.path.join(self.output_dir, "pipeline")
+
+    @property
+    def metadata(self):
+        return os.path.join(self.output_dir, "metadata.sqlite")
+
+    @property
+    def serving_root(self):
+        return os.path.join(self.output_dir, "serving")
+
+    @property
+    def log(self):
+        return os.path.join(self.output_dir, "pipeline.log")
+
+    @property
+    def summary(self):
+        return os.path.join(self.output_dir, "summary.json")
+
+
+def _beam_args(text):
+    """--beam-args, plus how workers get this project's code (what TFX would otherwise
+    guess by building a throw-away sdist of tfx alone, for every Beam component)."""
+    args = shlex.split(text) if text is not None else list(DEFAULT_BEAM_ARGS)
+    dependency_flags = ("--setup_file", "--extra_package", "--requirements_file", "--sdk_container_image")
+    if os.path.exists(_SETUP_FILE) and not any(a.startswith(dependency_flags) for a in args):
+        args.append(f"--setup_file={_SETUP_FILE}")
+    return args
+
+
+def _entry(name):
+    return importlib.import_module(PIPELINES[name])
+
+
+def _quiet_libraries():
+    """Keeps TF/Beam start-up chatter out of the progress lines."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import warnings
+
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=UserWarning)
+
+
+def _summarize(name, entry, paths, error, wall_seconds):
+    from pipelines import runner
+
+    nodes = runner.latest_run(paths.metadata, name) if os.path.exists(paths.metadata) else {}
+    blessing = runner.output_artifact(nodes, "Evaluator", "blessing")
+    evaluation = runner.output_artifact(nodes, "Evaluator", "evaluation")
+    pushed = runner.output_artifact(nodes, "Pusher", "pushed_model")
+    model_run = runner.output_artifact(nodes, "Trainer", "model_run")
+
+    artifacts = {"pipeline_root": os.path.abspath(paths.pipeline_root), "metadata": paths.metadata}
+    epoch_seconds = []
+    if model_run:
+        artifacts["training_curves"] = os.path.join(model_run.uri, "training_curves.png")
+        artifacts["tensorboard"] = os.path.join(model_run.uri, "tensorboard")
+        history_path = os.path.join(model_run.uri, "history.json")
+        if os.path.exists(history_path):
+            import json
+
+            artifacts["history"] = history_path
+            epoch_seconds = json.load(open(history_path))["epoch_seconds"]
+
+    is_pushed = bool(pushed and pushed.custom_properties["pushed"].int_value)
+    return {
+        "pipeline": name,
+        "model": entry.MODEL,
+        "dataset": entry.DATASET,
+        "blessed": bool(blessing and blessing.custom_properties["blessed"].int_value),
+        "pushed_model": pushed.custom_properties["pushed_destination"].string_value if is_pushed else None,
+        "metrics": runner.tfma_metrics(evaluation.uri) if evaluation else {},
+        "component_seconds": runner.component_seconds(nodes),
+        "epoch_seconds": epoch_seconds,
+        "wall_seconds": wall_seconds,
+        "artifacts": {**artifacts, "log": paths.log},
+        "error": None if error is None else {"component": error[0], "reason": error[1]},
+    }
+
+
+def _one_line(summary, summary_path):
+    accuracy = summary["metrics"].get("accuracy")
+    accuracy = f"accuracy {accuracy:.4f}" if accuracy is not None else "no evaluation"
+    verdict = "blessed" if summary["blessed"] else "not blessed"
+    pushed = f"pushed {summary['pushed_model']}" if summary["pushed_model"] else "nothing pushed"
+    return (
+        f"{summary['pipeline']}: {summary['model']} on {summary['dataset']} -- {accuracy}, {verdict}, "
+        f"{pushed} ({summary['wall_seconds']:.0f} s; summary {summary_path})"
+    )
+
+
+def cmd_list(args):
+    for name in sorted(PIPELINES):
+        entry = _entry(name)
+        print(f"{name:24s} model={entry.MODEL:10s} dataset={entry.DATASET:14s} {entry.DESCRIPTION}")
+    return 0
+
+
+def cmd_run(args):
+    entry = _entry(args.pipeline)
+    try:
+        entry.check_data(args.data)
+    except entry.DataError as e:
+        print(f"dlsuite: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+    from pipelines import runner
+
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    output_dir = args.output_dir or os.path.join("runs", args.pipeline, stamp)
+    paths = RunPaths(os.path.abspath(output_dir))
+    os.makedirs(paths.output_dir, exist_ok=True)
+    args.beam_args = _beam_args(args.beam_args)
+
+    print(f"dlsuite: running {args.pipeline} into {paths.output_dir}", flush=True)
+    started = time.perf_counter()
+    error = runner.run_local(
+        entry.create(args, paths), log_path=paths.log, out=lambda line: print(line, flush=True)
+    )
+    summary = _summarize(args.pipeline, entry, paths, error, time.perf_counter() - started)
+    summary_path = runner.write_summary(paths.summary, summary)
+
+    if error:
+        component, reason = error
+        print(f"dlsuite: {args.pipeline} stopped at {component}: {reason}", file=sys.stderr)
+        return EXIT_FAILED
+    print(_one_line(summary, summary_path))
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="dlsuite", description="dlsuite: the course's models as TFX pipelines.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("list", help="list pipelines and their models").set_defaults(func=cmd_list)
+
+    run = commands.add_parser("run", help="run a pipeline locally")
+    pipeline_parsers = run.add_subparsers(dest="pipeline", required=True, metavar="PIPELINE")
+    for name in sorted(PIPELINES):
+        entry = _entry(name)
+        p = pipeline_parsers.add_parser(name, help=entry.DESCRIPTION)
+        p.add_argument("--output-dir", help="default: ./runs/<pipeline>/<UTC timestamp>/")
+        p.add_argument(
+            "--beam-args",
+            help=f"Beam pipeline options for every Beam-powered component (default: {' '.join(DEFAULT_BEAM_ARGS)})",
+        )
+        entry.add_arguments(p)
+        p.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv=None):
+    _quiet_libraries()
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
