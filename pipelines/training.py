@@ -1,6 +1,7 @@
 """Training helpers every pipeline's run_fn shares: precision, distribution, curves."""
 
 import json
+import math
 import os
 import time
 
@@ -33,6 +34,15 @@ def distribution_strategy():
     if len(tf.config.list_physical_devices("GPU")) > 1:
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()
+
+
+def cosine_decay(peak_learning_rate, epochs):
+    """Per-epoch cosine decay of the learning rate, from its peak to nearly zero."""
+
+    def schedule(epoch, _):
+        return peak_learning_rate * 0.5 * (1.0 + math.cos(math.pi * epoch / epochs))
+
+    return keras.callbacks.LearningRateScheduler(schedule)
 
 
 class EpochTimer(keras.callbacks.Callback):

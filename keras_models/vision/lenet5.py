@@ -88,6 +88,10 @@ class LeNet5(keras.Model):
             x = layers.Dropout(dropout, name="dropout_out")(x)
         outputs = softmax(logits(x))
         super().__init__(inputs=images, outputs=outputs, **kwargs)
+        if dtype is not None:
+            # Functional models take no dtype argument; compile() reads this
+            # policy to add loss scaling under mixed_float16.
+            self.dtype_policy = dtype
 
         # === Config ===
         self.num_classes = num_classes

@@ -12,14 +12,16 @@ class TrainConfig:
     """What Trainer's run_fn needs; travels as Trainer's custom_config."""
 
     model: str = "lenet5"
-    epochs: int = 10
+    epochs: int = 12
     batch_size: int = 128
-    learning_rate: float = 2e-3
+    learning_rate: float = 2e-3  # peak of a per-epoch cosine decay
     # auto: mixed_float16 on a GPU, float32 on CPU; or off | float16 | bfloat16.
     mixed_precision: str = "auto"
-    # LeNet-5 knobs: the paper's tanh + average pooling by default.
-    activation: str = "tanh"
-    pooling: str = "avg"
+    # LeNet-5's modern variant: ReLU and max pooling reach 0.907 on Fashion-MNIST
+    # in 12 epochs where the paper's tanh and average pooling reach 0.894 in 15
+    # (BENCHMARKS.md); pass activation="tanh", pooling="avg" for the original.
+    activation: str = "relu"
+    pooling: str = "max"
     seed: int = 42
 
 

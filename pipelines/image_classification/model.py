@@ -69,6 +69,7 @@ def run_fn(fn_args):
         verbose=1 if sys.stdout.isatty() else 2,
         callbacks=[
             keras.callbacks.TensorBoard(log_dir=os.path.join(fn_args.model_run_dir, "tensorboard")),
+            training.cosine_decay(config.learning_rate, config.epochs),
             epoch_timer,
         ],
     )

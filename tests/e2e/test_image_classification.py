@@ -1,0 +1,145 @@
+"""The real pipeline, end to end: LocalDagRunner, SQLite MLMD, in-memory DirectRunner."""
+
+import json
+import pathlib
+import shutil
+
+import ml_metadata as mlmd
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from components.idx_example_gen import idx
+from pipelines import runner
+from tests.cli_runner import run_cli
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.e2e
+
+SMALL = FIXTURES / "fashion_mnist_small"
+COMPONENTS = {
+    "IdxExampleGen",
+    "ImportSchemaGen",
+    "StatisticsGen",
+    "ExampleValidator",
+    "ValidationGate",
+    "Transform",
+    "Trainer",
+    "latest_blessed_model_resolver",
+    "Evaluator",
+    "Pusher",
+}
+COMPLETE = {mlmd.proto.Execution.COMPLETE, mlmd.proto.Execution.CACHED}
+
+
+def _run(data, output_dir, *extra):
+    return run_cli(
+        "run", "image_classification", "--data", data, "--epochs", 1, "--output-dir", output_dir, *extra
+    )
+
+
+@pytest.fixture(scope="module")
+def good_run(tmp_path_factory):
+    output_dir = tmp_path_factory.mktemp("good")
+    # A 1-epoch model on 1,000 images is far below the default bar: lower it so it is pushed.
+    result = _run(SMALL, output_dir, "--min-accuracy", "0.3")
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads((output_dir / "summary.json").read_text())
+    return output_dir, result, summary
+
+
+def test_every_component_executed_and_a_model_was_pushed(good_run):
+    output_dir, result, summary = good_run
+    nodes = runner.latest_run(str(output_dir / "metadata.sqlite"), "image_classification")
+    assert set(nodes) == COMPONENTS
+    for node, (execution, _) in nodes.items():
+        assert execution.last_known_state in COMPLETE, node
+    pushed = runner.output_artifact(nodes, "Pusher", "pushed_model")
+    assert pushed.custom_properties["pushed"].int_value == 1
+    destination = pathlib.Path(pushed.custom_properties["pushed_destination"].string_value)
+    assert destination.parent == output_dir / "serving" / "lenet5" and destination.name.isdigit()
+    assert (destination / "saved_model.pb").exists()
+    assert summary["pushed_model"] == str(destination)
+    assert "blessed, pushed" in result.stdout.strip().splitlines()[-1]
+
+
+def test_summary_has_the_promised_keys(good_run):
+    output_dir, _, summary = good_run
+    assert summary["pipeline"] == "image_classification" and summary["model"] == "lenet5"
+    assert summary["dataset"] == "fashion-mnist" and summary["blessed"] is True
+    assert summary["metrics"]["example_count"] == 250
+    assert 0.3 <= summary["metrics"]["accuracy"] <= 1.0
+    assert set(summary["component_seconds"]) == COMPONENTS
+    assert len(summary["epoch_seconds"]) == 1
+    curves = pathlib.Path(summary["artifacts"]["training_curves"])
+    assert curves.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert any(pathlib.Path(summary["artifacts"]["tensorboard"]).rglob("events.out.tfevents.*"))
+
+
+def test_pushed_model_serves_examples_and_raw_images_alike(good_run):
+    _, _, summary = good_run
+    model = tf.saved_model.load(summary["pushed_model"])
+    assert {"serving_default", "predict_images"} <= set(model.signatures)
+    images, labels = idx.load(str(SMALL / "t10k-images-idx3-ubyte.gz"), str(SMALL / "t10k-labels-idx1-ubyte.gz"))
+
+    raw = model.signatures["predict_images"](images=tf.constant(images, tf.float32))
+    examples = [
+        tf.train.Example(
+            features=tf.train.Features(
+                feature={"image": tf.train.Feature(bytes_list=tf.train.BytesList(value=[image.tobytes()]))}
+            )
+        ).SerializeToString()
+        for image in images
+    ]
+    served = model.signatures["serving_default"](examples=tf.constant(examples))
+
+    np.testing.assert_allclose(raw["probabilities"].numpy(), served["probabilities"].numpy(), atol=1e-6)
+    np.testing.assert_array_equal(raw["class_ids"].numpy(), raw["probabilities"].numpy().argmax(-1))
+    # The evaluator's accuracy is the served model's accuracy on the eval split.
+    accuracy = float(np.mean(raw["class_ids"].numpy() == labels))
+    assert accuracy == pytest.approx(summary["metrics"]["accuracy"], abs=1e-6)
+
+
+def _corrupt_eval_split(tmp_path, images=None, labels=None):
+    data = tmp_path / "data"
+    shutil.copytree(SMALL, data)
+    if images is not None:
+        idx.write(str(data / "t10k-images-idx3-ubyte.gz"), images)
+    if labels is not None:
+        idx.write(str(data / "t10k-labels-idx1-ubyte.gz"), labels)
+    return data
+
+
+def _eval_split():
+    return idx.load(str(SMALL / "t10k-images-idx3-ubyte.gz"), str(SMALL / "t10k-labels-idx1-ubyte.gz"))
+
+
+@pytest.mark.parametrize(
+    "corrupt, anomaly",
+    [
+        (lambda images, labels: {"labels": np.where(np.arange(len(labels)) % 50 == 0, 12, labels)},
+         "split 'eval': label: Out-of-range values (Unexpectedly large value: 12.)"),
+        (lambda images, labels: {"images": np.pad(images, ((0, 0), (2, 2), (2, 2)))},
+         "split 'eval': image: images must be 28x28 (784 bytes)"),
+    ],
+    ids=["labels-out-of-range", "images-wrong-size"],
+)
+def test_bad_eval_data_stops_before_training_and_pushes_nothing(tmp_path, corrupt, anomaly):
+    data = _corrupt_eval_split(tmp_path, **corrupt(*_eval_split()))
+    output_dir = tmp_path / "out"
+    result = _run(data, output_dir)
+
+    assert result.returncode == 1
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("dlsuite: image_classification stopped at ValidationGate: data anomalies found")
+    assert anomaly in last_line
+    assert "Traceback" not in result.stderr
+
+    summary = json.loads((output_dir / "summary.json").read_text())
+    assert summary["pushed_model"] is None and summary["blessed"] is False
+    assert summary["error"]["component"] == "ValidationGate"
+    nodes = runner.latest_run(str(output_dir / "metadata.sqlite"), "image_classification")
+    assert nodes["ExampleValidator"][0].last_known_state in COMPLETE
+    assert nodes["ValidationGate"][0].last_known_state == mlmd.proto.Execution.FAILED
+    assert not {"Transform", "Trainer", "Pusher"} & set(nodes)
+    assert not (output_dir / "serving").exists()
