@@ -11,8 +11,8 @@ import re
 import time
 
 import ml_metadata as mlmd
-from absl import logging as absl_logging
 import tensorflow as tf
+from absl import logging as absl_logging
 from tfx.orchestration import metadata
 from tfx.orchestration.local.local_dag_runner import LocalDagRunner
 
@@ -107,9 +107,7 @@ def latest_run(metadata_path, pipeline_name):
     nodes = {}
     for execution in store.get_executions_by_context(run.id):
         node = next(
-            c.name.split(".", 1)[1]
-            for c in store.get_contexts_by_execution(execution.id)
-            if c.type == "node"
+            c.name.split(".", 1)[1] for c in store.get_contexts_by_execution(execution.id) if c.type == "node"
         )
         events = store.get_events_by_execution_ids([execution.id])
         outputs = {}

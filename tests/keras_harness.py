@@ -1,9 +1,9 @@
 """The checks every Keras model of the suite passes; reuse them for each new model.
 
-    from tests.keras_harness import check_model
+from tests.keras_harness import check_model
 
-    def test_harness(tmp_path):
-        check_model(lambda: MyModel(...), sample_inputs, expected_output_shape, tmp_path)
+def test_harness(tmp_path):
+    check_model(lambda: MyModel(...), sample_inputs, expected_output_shape, tmp_path)
 """
 
 import keras

@@ -1,8 +1,8 @@
 """`dlsuite`: list and run the suite's pipelines.
 
-    dlsuite list
-    dlsuite run image_classification [--data DIR] [--epochs N] [--output-dir DIR]
-                                     [--beam-args "ARGS"] [--mixed-precision auto|off|float16|bfloat16]
+dlsuite list
+dlsuite run image_classification [--data DIR] [--epochs N] [--output-dir DIR]
+                                 [--beam-args "ARGS"] [--mixed-precision auto|off|float16|bfloat16]
 """
 
 import argparse
@@ -14,8 +14,10 @@ import shlex
 import sys
 import time
 
-# Each pipeline package has an `entry` module: MODEL, DATASET, DESCRIPTION,
-# add_arguments(parser), check_data(path), create(args, paths).
+# Each pipeline package has an `entry` module: MODEL, DATASET (the default data
+# set's name), DESCRIPTION, DataError, add_arguments(parser) (which defines
+# --data), check_data(path), create(args, paths). summary.json's `dataset` is
+# the --data folder's name.
 PIPELINES = {
     "image_classification": "pipelines.image_classification.entry",
 }
@@ -77,9 +79,10 @@ def _quiet_libraries():
     warnings.filterwarnings("ignore", category=UserWarning)
 
 
-def _summarize(name, entry, paths, error, wall_seconds):
+def _summarize(args, entry, paths, error, wall_seconds):
     from pipelines import runner
 
+    name = args.pipeline
     nodes = runner.latest_run(paths.metadata, name) if os.path.exists(paths.metadata) else {}
     blessing = runner.output_artifact(nodes, "Evaluator", "blessing")
     evaluation = runner.output_artifact(nodes, "Evaluator", "evaluation")
@@ -102,7 +105,7 @@ def _summarize(name, entry, paths, error, wall_seconds):
     return {
         "pipeline": name,
         "model": entry.MODEL,
-        "dataset": entry.DATASET,
+        "dataset": os.path.basename(os.path.normpath(args.data)),
         "blessed": bool(blessing and blessing.custom_properties["blessed"].int_value),
         "pushed_model": pushed.custom_properties["pushed_destination"].string_value if is_pushed else None,
         "metrics": runner.tfma_metrics(evaluation.uri) if evaluation else {},
@@ -133,6 +136,8 @@ def cmd_list(args):
 
 
 def cmd_run(args):
+    """Runs a pipeline; sets args.output_dir to the run's folder."""
+    _quiet_libraries()
     entry = _entry(args.pipeline)
     try:
         entry.check_data(args.data)
@@ -142,9 +147,9 @@ def cmd_run(args):
 
     from pipelines import runner
 
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    output_dir = args.output_dir or os.path.join("runs", args.pipeline, stamp)
-    paths = RunPaths(os.path.abspath(output_dir))
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    args.output_dir = os.path.abspath(args.output_dir or os.path.join("runs", args.pipeline, stamp))
+    paths = RunPaths(args.output_dir)
     os.makedirs(paths.output_dir, exist_ok=True)
     args.beam_args = _beam_args(args.beam_args)
 
@@ -153,7 +158,7 @@ def cmd_run(args):
     error = runner.run_local(
         entry.create(args, paths), log_path=paths.log, out=lambda line: print(line, flush=True)
     )
-    summary = _summarize(args.pipeline, entry, paths, error, time.perf_counter() - started)
+    summary = _summarize(args, entry, paths, error, time.perf_counter() - started)
     summary_path = runner.write_summary(paths.summary, summary)
 
     if error:
@@ -165,7 +170,9 @@ def cmd_run(args):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="dlsuite", description="dlsuite: the course's models as TFX pipelines.")
+    parser = argparse.ArgumentParser(
+        prog="dlsuite", description="dlsuite: the course's models as TFX pipelines."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="list pipelines and their models").set_defaults(func=cmd_list)
 
@@ -177,7 +184,8 @@ def build_parser():
         p.add_argument("--output-dir", help="default: ./runs/<pipeline>/<UTC timestamp>/")
         p.add_argument(
             "--beam-args",
-            help=f"Beam pipeline options for every Beam-powered component (default: {' '.join(DEFAULT_BEAM_ARGS)})",
+            help="Beam options for every Beam-powered component, as one string "
+            f"(default: {' '.join(DEFAULT_BEAM_ARGS)})",
         )
         entry.add_arguments(p)
         p.set_defaults(func=cmd_run)
@@ -185,7 +193,6 @@ def build_parser():
 
 
 def main(argv=None):
-    _quiet_libraries()
     args = build_parser().parse_args(argv)
     return args.func(args)
 

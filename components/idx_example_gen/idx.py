@@ -66,9 +66,7 @@ def _read_exactly(handle, num_bytes, path, what):
     except (EOFError, OSError, zlib.error) as e:
         raise IdxFormatError(f"{path}: truncated or corrupt while reading {what} ({e}).") from e
     if len(data) != num_bytes:
-        raise IdxFormatError(
-            f"{path}: truncated -- expected {num_bytes} bytes of {what}, found {len(data)}."
-        )
+        raise IdxFormatError(f"{path}: truncated -- expected {num_bytes} bytes of {what}, found {len(data)}.")
     return data
 
 
@@ -93,9 +91,7 @@ def read_records(header, start=0, stop=None):
     count = stop - start
     with _open(header.path) as handle:
         handle.seek(header.offset + start * header.record_bytes)
-        data = _read_exactly(
-            handle, count * header.record_bytes, header.path, f"records {start}..{stop - 1}"
-        )
+        data = _read_exactly(handle, count * header.record_bytes, header.path, f"records {start}..{stop - 1}")
     return np.frombuffer(data, dtype=header.dtype).reshape((count, *header.record_shape))
 
 

@@ -24,7 +24,8 @@ def _image_size_check():
         feature_validations {{
           feature_path {{ step: "{features.IMAGE_KEY}" }}
           validations {{
-            sql_expression: "feature.bytes_stats.min_num_bytes = {size} AND feature.bytes_stats.max_num_bytes = {size}"
+            sql_expression:
+              "feature.bytes_stats.min_num_bytes = {size} AND feature.bytes_stats.max_num_bytes = {size}"
             severity: ERROR
             description: "images must be {height}x{width} ({size} bytes)"
           }}

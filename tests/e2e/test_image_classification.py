@@ -66,7 +66,7 @@ def test_every_component_executed_and_a_model_was_pushed(good_run):
 def test_summary_has_the_promised_keys(good_run):
     output_dir, _, summary = good_run
     assert summary["pipeline"] == "image_classification" and summary["model"] == "lenet5"
-    assert summary["dataset"] == "fashion-mnist" and summary["blessed"] is True
+    assert summary["dataset"] == "fashion_mnist_small" and summary["blessed"] is True
     assert summary["metrics"]["example_count"] == 250
     assert 0.3 <= summary["metrics"]["accuracy"] <= 1.0
     assert set(summary["component_seconds"]) == COMPONENTS
@@ -80,7 +80,9 @@ def test_pushed_model_serves_examples_and_raw_images_alike(good_run):
     _, _, summary = good_run
     model = tf.saved_model.load(summary["pushed_model"])
     assert {"serving_default", "predict_images"} <= set(model.signatures)
-    images, labels = idx.load(str(SMALL / "t10k-images-idx3-ubyte.gz"), str(SMALL / "t10k-labels-idx1-ubyte.gz"))
+    images, labels = idx.load(
+        str(SMALL / "t10k-images-idx3-ubyte.gz"), str(SMALL / "t10k-labels-idx1-ubyte.gz")
+    )
 
     raw = model.signatures["predict_images"](images=tf.constant(images, tf.float32))
     examples = [
@@ -117,10 +119,14 @@ def _eval_split():
 @pytest.mark.parametrize(
     "corrupt, anomaly",
     [
-        (lambda images, labels: {"labels": np.where(np.arange(len(labels)) % 50 == 0, 12, labels)},
-         "split 'eval': label: Out-of-range values (Unexpectedly large value: 12.)"),
-        (lambda images, labels: {"images": np.pad(images, ((0, 0), (2, 2), (2, 2)))},
-         "split 'eval': image: images must be 28x28 (784 bytes)"),
+        (
+            lambda images, labels: {"labels": np.where(np.arange(len(labels)) % 50 == 0, 12, labels)},
+            "split 'eval': label: Out-of-range values (Unexpectedly large value: 12.)",
+        ),
+        (
+            lambda images, labels: {"images": np.pad(images, ((0, 0), (2, 2), (2, 2)))},
+            "split 'eval': image: images must be 28x28 (784 bytes)",
+        ),
     ],
     ids=["labels-out-of-range", "images-wrong-size"],
 )
@@ -131,7 +137,9 @@ def test_bad_eval_data_stops_before_training_and_pushes_nothing(tmp_path, corrup
 
     assert result.returncode == 1
     last_line = result.stderr.strip().splitlines()[-1]
-    assert last_line.startswith("dlsuite: image_classification stopped at ValidationGate: data anomalies found")
+    assert last_line.startswith(
+        "dlsuite: image_classification stopped at ValidationGate: data anomalies found"
+    )
     assert anomaly in last_line
     assert "Traceback" not in result.stderr
 

@@ -17,7 +17,10 @@ def test_harness(images, tmp_path):
 
 def test_architecture_follows_the_paper():
     model = LeNet5(num_classes=10)
-    shapes = {name: model.get_layer(name).output.shape[1:] for name in ("pad_to_32", "c1", "s2", "c3", "s4", "c5", "f6")}
+    shapes = {
+        name: model.get_layer(name).output.shape[1:]
+        for name in ("pad_to_32", "c1", "s2", "c3", "s4", "c5", "f6")
+    }
     assert shapes == {
         "pad_to_32": (32, 32, 1),
         "c1": (28, 28, 6),
@@ -63,7 +66,9 @@ def test_learns_a_separable_problem():
     images = rng.normal(0.0, 0.3, (512, 28, 28, 1)).astype("float32")
     images[labels == 1, 4:14, 4:14] += 1.0  # class 1: a bright top-left square
     model = LeNet5(num_classes=2)
-    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     model.fit(images[:384], labels[:384], epochs=3, batch_size=32, verbose=0)
     _, accuracy = model.evaluate(images[384:], labels[384:], verbose=0)
     assert accuracy > 0.95
