@@ -9,6 +9,7 @@ import argparse
 import dataclasses
 import datetime
 import importlib
+import json
 import os
 import shlex
 import sys
@@ -96,8 +97,6 @@ def _summarize(args, entry, paths, error, wall_seconds):
         artifacts["tensorboard"] = os.path.join(model_run.uri, "tensorboard")
         history_path = os.path.join(model_run.uri, "history.json")
         if os.path.exists(history_path):
-            import json
-
             artifacts["history"] = history_path
             epoch_seconds = json.load(open(history_path))["epoch_seconds"]
 
