@@ -20,7 +20,7 @@ setup(
         "tqdm",
     ],
     extras_require={
-        "test": ["pytest", "ruff", "fasttext-wheel"],
+        "test": ["pytest", "ruff", "fasttext-wheel", "requests", "pyyaml"],
     },
     entry_points={"console_scripts": ["dlsuite=tools.cli:main"]},
 )

@@ -1,1 +1,1 @@
-"""Serving: SavedModel signatures, and (later) a TF-Serving-compatible server."""
+"""Serving: SavedModel signatures (export.py) and a TF-Serving-compatible REST + gRPC model server."""

@@ -15,12 +15,15 @@ import shlex
 import sys
 import time
 
+from serving import cli as serving_cli
+
 # Each pipeline package has an `entry` module: MODEL, DATASET (the default data
 # set's name), DESCRIPTION, DataError, add_arguments(parser) (which defines
 # --data), check_data(path), create(args, paths). summary.json's `dataset` is
 # the --data folder's name.
 PIPELINES = {
     "image_classification": "pipelines.image_classification.entry",
+    "text_classification": "pipelines.text_classification.entry",
 }
 
 # Beam's in-process runner: fast and stable for one machine. Any --beam-args
@@ -136,7 +139,6 @@ def cmd_list(args):
 
 def cmd_run(args):
     """Runs a pipeline; sets args.output_dir to the run's folder."""
-    _quiet_libraries()
     entry = _entry(args.pipeline)
     try:
         entry.check_data(args.data)
@@ -169,6 +171,7 @@ def cmd_run(args):
 
 
 def build_parser():
+    _quiet_libraries()  # pipelines' add_arguments may import Beam or TF
     parser = argparse.ArgumentParser(
         prog="dlsuite", description="dlsuite: the course's models as TFX pipelines."
     )
@@ -188,6 +191,7 @@ def build_parser():
         )
         entry.add_arguments(p)
         p.set_defaults(func=cmd_run)
+    serving_cli.add_commands(commands)  # serve, predict
     return parser
 
 

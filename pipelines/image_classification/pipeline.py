@@ -9,6 +9,7 @@ from tensorflow_data_validation.anomalies.proto import custom_validation_config_
 from tfx import v1 as tfx
 
 from components.idx_example_gen.component import IdxExampleGen
+from components.serving_infra_validator.component import ServingInfraValidator
 from components.validation_gate.component import ValidationGate
 from pipelines.image_classification import configs, features
 
@@ -131,9 +132,17 @@ def create_pipeline(
         eval_config=_eval_config(eval_config),
     )
 
+    # The model server must load the candidate and answer canned requests before it is pushed
+    # (TFX's InfraValidator does this in Docker, which is not available here).
+    infra_validator = ServingInfraValidator(
+        model=trainer.outputs["model"], examples=example_gen.outputs["examples"]
+    )
+    infra_validator.add_upstream_node(evaluator)  # only a model that is worth pushing
+
     pusher = tfx.components.Pusher(
         model=trainer.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
+        infra_blessing=infra_validator.outputs["blessing"],
         push_destination=tfx.proto.PushDestination(
             filesystem=tfx.proto.PushDestination.Filesystem(base_directory=serving_model_dir)
         ),
@@ -152,6 +161,7 @@ def create_pipeline(
             trainer,
             model_resolver,
             evaluator,
+            infra_validator,
             pusher,
         ],
         enable_cache=False,

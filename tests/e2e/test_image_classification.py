@@ -27,6 +27,7 @@ COMPONENTS = {
     "Trainer",
     "latest_blessed_model_resolver",
     "Evaluator",
+    "ServingInfraValidator",
     "Pusher",
 }
 COMPLETE = {mlmd.proto.Execution.COMPLETE, mlmd.proto.Execution.CACHED}

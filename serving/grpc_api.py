@@ -1,0 +1,144 @@
+"""TF Serving's gRPC API with the official stubs: PredictionService and ModelService."""
+
+import logging
+from concurrent import futures
+
+import grpc
+from tensorflow_serving.apis import (
+    classification_pb2,
+    model_management_pb2,
+    model_service_pb2_grpc,
+    predict_pb2,
+    prediction_service_pb2_grpc,
+    regression_pb2,
+)
+from tensorflow_serving.apis import status_pb2 as apis_status_pb2
+
+from serving import errors, examples, inference, responses, tensors
+
+log = logging.getLogger(__name__)
+
+
+def _version_and_label(spec):
+    version = spec.version.value if spec.HasField("version") else None
+    return version, spec.version_label or None
+
+
+def _servable(manager, spec):
+    return manager.servable(spec.name, *_version_and_label(spec))
+
+
+def _guarded(method):
+    """Turns ServingError (and any other error) into the call's gRPC status."""
+
+    def wrapper(self, request, context):
+        try:
+            return method(self, request, context)
+        except errors.ServingError as e:
+            context.abort(e.code, e.message)
+        except Exception as e:  # noqa: BLE001
+            error = errors.from_exception(e)
+            context.abort(error.code, error.message)
+
+    wrapper.__name__ = method.__name__
+    return wrapper
+
+
+class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
+    def __init__(self, manager):
+        self._manager = manager
+
+    @_guarded
+    def Predict(self, request, context):  # noqa: N802 (gRPC naming)
+        servable = _servable(self._manager, request.model_spec)
+        inputs = {k: tensors.proto_to_array(v, k) for k, v in request.inputs.items()}
+        signature, outputs = inference.predict(
+            servable, request.model_spec.signature_name, inputs, list(request.output_filter)
+        )
+        response = predict_pb2.PredictResponse(
+            model_spec=responses.model_spec(servable.name, servable.version, signature.name)
+        )
+        for key, value in outputs.items():
+            response.outputs[key].CopyFrom(tensors.array_to_proto(value))
+        return response
+
+    @_guarded
+    def Classify(self, request, context):  # noqa: N802
+        servable = _servable(self._manager, request.model_spec)
+        signature, classes, scores = inference.classify(
+            servable, request.model_spec.signature_name, examples.serialize_input(request.input)
+        )
+        return classification_pb2.ClassificationResponse(
+            model_spec=responses.model_spec(servable.name, servable.version, signature.name),
+            result=inference.classification_result(classes, scores),
+        )
+
+    @_guarded
+    def Regress(self, request, context):  # noqa: N802
+        servable = _servable(self._manager, request.model_spec)
+        signature, values = inference.regress(
+            servable, request.model_spec.signature_name, examples.serialize_input(request.input)
+        )
+        return regression_pb2.RegressionResponse(
+            model_spec=responses.model_spec(servable.name, servable.version, signature.name),
+            result=inference.regression_result(values),
+        )
+
+    @_guarded
+    def GetModelMetadata(self, request, context):  # noqa: N802
+        fields = list(request.metadata_field)
+        if fields != [responses.SIGNATURE_DEF_FIELD]:
+            raise errors.invalid_argument(
+                f"Metadata field(s) {fields} not supported: request exactly ['signature_def']."
+            )
+        return responses.metadata_response(_servable(self._manager, request.model_spec))
+
+    @_guarded
+    def MultiInference(self, request, context):  # noqa: N802
+        raise errors.ServingError(
+            grpc.StatusCode.UNIMPLEMENTED, "MultiInference is not served; use Classify or Regress."
+        )
+
+
+class ModelService(model_service_pb2_grpc.ModelServiceServicer):
+    def __init__(self, manager):
+        self._manager = manager
+
+    @_guarded
+    def GetModelStatus(self, request, context):  # noqa: N802
+        version, label = _version_and_label(request.model_spec)
+        return responses.status_response(self._manager.status(request.model_spec.name, version, label))
+
+    @_guarded
+    def HandleReloadConfigRequest(self, request, context):  # noqa: N802
+        response = model_management_pb2.ReloadConfigResponse()
+        try:
+            problems = self._manager.reload_config(request.config)
+        except ValueError as e:  # config.ConfigError
+            problems = [str(e)]
+            code = grpc.StatusCode.INVALID_ARGUMENT
+        else:
+            code = grpc.StatusCode.FAILED_PRECONDITION
+        if problems:
+            response.status.CopyFrom(
+                apis_status_pb2.StatusProto(error_code=code.value[0], error_message="; ".join(problems))
+            )
+        return response
+
+
+def make_server(manager, host, port, max_message_bytes, threads):
+    """A started-later grpc.Server with both services; returns (server, bound port)."""
+    options = [
+        ("grpc.max_receive_message_length", max_message_bytes),
+        ("grpc.max_send_message_length", max_message_bytes),
+        ("grpc.so_reuseport", 0),
+    ]
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="grpc"), options=options
+    )
+    prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(PredictionService(manager), server)
+    model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(manager), server)
+    bound = server.add_insecure_port(f"{host}:{port}" if ":" not in host else f"[{host}]:{port}")
+    if not bound:
+        raise OSError(f"cannot bind gRPC to {host}:{port}; pick another --grpc-port.")
+    return server, bound
