@@ -42,7 +42,9 @@ class TextClassifierExport(tf.Module):
         self._raw_spec = {k: v for k, v in self._full_spec.items() if k != label_key}
         self._text_key, self._text_xf_key = text_key, text_xf_key
         labels = tft_output.vocabulary_by_name(label_vocabulary)
-        self._labels = tf.constant([label.decode("utf-8") if isinstance(label, bytes) else label for label in labels])
+        self._labels = tf.constant(
+            [label.decode("utf-8") if isinstance(label, bytes) else label for label in labels]
+        )
         self._top_k = min(int(top_k), len(labels))
 
     def _probabilities(self, transformed):

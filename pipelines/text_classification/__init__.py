@@ -1,0 +1,1 @@
+"""Text classification: labelled text -> fastText -> blessed, pushed SavedModel serving raw strings."""

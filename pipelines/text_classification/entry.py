@@ -1,0 +1,110 @@
+"""What `dlsuite run text_classification` needs: arguments, data check, pipeline."""
+
+import argparse
+import os
+
+from pipelines.text_classification import configs
+
+MODEL = "fasttext"
+DATASET = configs.DATASET_NAME
+DESCRIPTION = "labelled text (AG News, SpamAssassin, fastText files) -> fastText -> SavedModel on raw strings"
+
+_DATA_HELP = (
+    "point --data at a folder holding train.csv (or train.txt) and dev.csv (or valid/eval/test): "
+    "AG News CSV (class index,title,description; classes.txt names the classes), a CSV with a "
+    "label,text header, or fastText lines (__label__X text); name the layout with --format if needed"
+)
+
+# check_data(path) only gets --data; the --format given on the same command line
+# reaches it through this, set while the arguments are parsed.
+_format_given = {"value": "auto"}
+
+
+class DataError(ValueError):
+    """--data is missing or malformed; the message says what to do."""
+
+
+class _FormatAction(argparse.Action):
+    def __call__(self, parser, namespace, values, option_string=None):
+        _format_given["value"] = values
+        setattr(namespace, self.dest, values)
+
+
+def add_arguments(parser):
+    from components.text_example_gen import formats
+
+    train, data, evaluation = configs.TrainConfig(), configs.DataConfig(), configs.EvalConfig()
+    _format_given["value"] = data.data_format
+    parser.add_argument("--data", default=configs.DEFAULT_DATA, help="folder with the train and dev files")
+    parser.add_argument(
+        "--format",
+        default=data.data_format,
+        choices=["auto", *formats.FORMATS],
+        action=_FormatAction,
+        help="layout of the files (default: told from the train file's first record)",
+    )
+    parser.add_argument(
+        "--max-bad-fraction",
+        type=float,
+        default=data.max_bad_fraction,
+        help="a split with a larger fraction of bad rows (missing label, empty text) stops the run",
+    )
+    parser.add_argument("--epochs", type=int, default=train.epochs)
+    parser.add_argument("--dim", type=int, default=train.dim, help="embedding size (fastText's -dim)")
+    parser.add_argument("--word-ngrams", type=int, default=train.word_ngrams, help="fastText's -wordNgrams")
+    parser.add_argument("--buckets", type=int, default=train.buckets, help="fastText's -bucket")
+    parser.add_argument("--lr", type=float, default=train.lr, help="fastText's per-example learning rate")
+    parser.add_argument("--loss", default=train.loss, choices=["softmax", "hs"])
+    parser.add_argument("--optimizer", default=train.optimizer, choices=["sgd", "adam"])
+    parser.add_argument("--batch-size", type=int, default=train.batch_size)
+    parser.add_argument("--top-k", type=int, default=train.top_k, help="labels classify_text returns")
+    parser.add_argument(
+        "--min-accuracy",
+        type=float,
+        default=evaluation.min_accuracy,
+        help="eval accuracy a model needs to be blessed and pushed",
+    )
+
+
+def check_data(path):
+    """Raises DataError unless `path` holds a train and an eval file in a layout we read."""
+    from components.text_example_gen import formats
+
+    if not os.path.isdir(path):
+        raise DataError(f"--data {path}: no such folder; {_DATA_HELP}.")
+    try:
+        splits = formats.find_splits(path)
+        if _format_given["value"] == "auto":
+            formats.detect_format(splits["train"])
+    except (formats.TextFormatError, OSError) as e:
+        raise DataError(f"--data {path}: {e}. {_DATA_HELP[0].upper()}{_DATA_HELP[1:]}.") from None
+
+
+def create(args, paths):
+    from components.text_example_gen import formats
+    from pipelines.text_classification import pipeline
+
+    data_root = os.path.abspath(args.data)
+    splits = formats.find_splits(data_root)
+    return pipeline.create_pipeline(
+        pipeline_root=paths.pipeline_root,
+        data_root=data_root,
+        train_pattern=os.path.basename(splits["train"]),
+        eval_pattern=os.path.basename(splits["eval"]),
+        serving_model_dir=os.path.join(paths.serving_root, MODEL),
+        metadata_path=paths.metadata,
+        data_config=configs.DataConfig(data_format=args.format, max_bad_fraction=args.max_bad_fraction),
+        train_config=configs.TrainConfig(
+            epochs=args.epochs,
+            dim=args.dim,
+            word_ngrams=args.word_ngrams,
+            buckets=args.buckets,
+            lr=args.lr,
+            loss=args.loss,
+            optimizer=args.optimizer,
+            batch_size=args.batch_size,
+            top_k=args.top_k,
+        ),
+        eval_config=configs.EvalConfig(min_accuracy=args.min_accuracy),
+        beam_pipeline_args=args.beam_args,
+    )

@@ -1,0 +1,146 @@
+"""The text classification pipeline: labelled text -> fastText -> blessed, pushed SavedModel."""
+
+import dataclasses
+
+import tensorflow_model_analysis as tfma
+from tfx import v1 as tfx
+
+from components.text_example_gen.component import TextExampleGen
+from components.validation_gate.component import ValidationGate
+from pipelines.text_classification import configs, features
+from serving.text_export import TRANSFORM_FEATURES
+
+
+def _eval_config(eval_config):
+    """Accuracy overall and per class (sliced by the raw label); blessing looks at the overall slice."""
+    overall = tfma.SlicingSpec()
+    blessing_rule = tfma.MetricThreshold(
+        value_threshold=tfma.GenericValueThreshold(lower_bound={"value": eval_config.min_accuracy}),
+        # Ignored on the first run, when no blessed baseline exists yet.
+        change_threshold=tfma.GenericChangeThreshold(
+            direction=tfma.MetricDirection.HIGHER_IS_BETTER,
+            absolute={"value": -eval_config.max_accuracy_drop},
+        ),
+    )
+    return tfma.EvalConfig(
+        model_specs=[
+            tfma.ModelSpec(
+                signature_name="serving_default",
+                # The raw label is a string; Transform's vocabulary gives its class id.
+                preprocessing_function_names=[TRANSFORM_FEATURES],
+                label_key=features.LABEL_XF_KEY,
+                prediction_key="probabilities",
+            )
+        ],
+        slicing_specs=[overall, tfma.SlicingSpec(feature_keys=[features.LABEL_KEY])],
+        metrics_specs=[
+            tfma.MetricsSpec(
+                metrics=[
+                    tfma.MetricConfig(
+                        class_name="SparseCategoricalAccuracy",
+                        per_slice_thresholds=[
+                            tfma.PerSliceMetricThreshold(slicing_specs=[overall], threshold=blessing_rule)
+                        ],
+                    ),
+                    tfma.MetricConfig(class_name="SparseCategoricalCrossentropy"),
+                    tfma.MetricConfig(class_name="ExampleCount"),
+                ],
+            )
+        ],
+    )
+
+
+def create_pipeline(
+    *,
+    pipeline_root,
+    data_root,
+    serving_model_dir,
+    metadata_path,
+    train_pattern="train.*",
+    eval_pattern="dev.*",
+    data_config=configs.DataConfig(),
+    train_config=configs.TrainConfig(),
+    eval_config=configs.EvalConfig(),
+    beam_pipeline_args=(),
+    pipeline_name=configs.PIPELINE_NAME,
+):
+    """Returns the TFX pipeline; a pure function of its arguments."""
+    example_gen = TextExampleGen(
+        input_base=data_root,
+        train_pattern=train_pattern,
+        eval_pattern=eval_pattern,
+        data_format=data_config.data_format,
+        max_bad_fraction=data_config.max_bad_fraction,
+    )
+    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
+    # Inferred from the train split only: its label domain is what the model will
+    # know, so an eval label the train split lacks is an anomaly.
+    schema_gen = tfx.components.SchemaGen(
+        statistics=statistics_gen.outputs["statistics"], infer_feature_shape=True, exclude_splits=["eval"]
+    )
+    example_validator = tfx.components.ExampleValidator(
+        statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
+    )
+    validation_gate = ValidationGate(anomalies=example_validator.outputs["anomalies"])
+
+    transform = tfx.components.Transform(
+        examples=example_gen.outputs["examples"],
+        schema=schema_gen.outputs["schema"],
+        preprocessing_fn="pipelines.text_classification.preprocessing.preprocessing_fn",
+        # The trainer applies the transform graph itself; StatisticsGen already
+        # described the raw data.
+        materialize=False,
+        disable_statistics=True,
+    )
+    transform.add_upstream_node(validation_gate)
+
+    trainer = tfx.components.Trainer(
+        run_fn="pipelines.text_classification.model.run_fn",
+        examples=example_gen.outputs["examples"],
+        transform_graph=transform.outputs["transform_graph"],
+        schema=schema_gen.outputs["schema"],
+        custom_config=dataclasses.asdict(train_config),
+    )
+
+    model_resolver = tfx.dsl.Resolver(
+        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
+        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
+        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
+    ).with_id("latest_blessed_model_resolver")
+
+    evaluator = tfx.components.Evaluator(
+        examples=example_gen.outputs["examples"],
+        model=trainer.outputs["model"],
+        baseline_model=model_resolver.outputs["model"],
+        eval_config=_eval_config(eval_config),
+    )
+
+    pusher = tfx.components.Pusher(
+        model=trainer.outputs["model"],
+        model_blessing=evaluator.outputs["blessing"],
+        push_destination=tfx.proto.PushDestination(
+            filesystem=tfx.proto.PushDestination.Filesystem(base_directory=serving_model_dir)
+        ),
+    )
+
+    return tfx.dsl.Pipeline(
+        pipeline_name=pipeline_name,
+        pipeline_root=pipeline_root,
+        components=[
+            example_gen,
+            statistics_gen,
+            schema_gen,
+            example_validator,
+            validation_gate,
+            transform,
+            trainer,
+            model_resolver,
+            evaluator,
+            pusher,
+        ],
+        enable_cache=False,
+        metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
+            metadata_path
+        ),
+        beam_pipeline_args=list(beam_pipeline_args),
+    )
