@@ -11,6 +11,7 @@ from tfx import v1 as tfx
 from components.idx_example_gen.component import IdxExampleGen
 from components.serving_infra_validator.component import ServingInfraValidator
 from components.validation_gate.component import ValidationGate
+from pipelines import stages
 from pipelines.image_classification import configs, features
 
 SCHEMA_FILE = os.path.join(os.path.dirname(__file__), "schema.pbtxt")
@@ -119,16 +120,9 @@ def create_pipeline(
         custom_config=dataclasses.asdict(train_config),
     )
 
-    model_resolver = tfx.dsl.Resolver(
-        strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
-        model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
-        model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
-    ).with_id("latest_blessed_model_resolver")
-
-    evaluator = tfx.components.Evaluator(
+    model_resolver, evaluator = stages.evaluate(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
-        baseline_model=model_resolver.outputs["model"],
         eval_config=_eval_config(eval_config),
     )
 
@@ -139,16 +133,14 @@ def create_pipeline(
     )
     infra_validator.add_upstream_node(evaluator)  # only a model that is worth pushing
 
-    pusher = tfx.components.Pusher(
+    pusher = stages.push(
         model=trainer.outputs["model"],
         model_blessing=evaluator.outputs["blessing"],
+        serving_model_dir=serving_model_dir,
         infra_blessing=infra_validator.outputs["blessing"],
-        push_destination=tfx.proto.PushDestination(
-            filesystem=tfx.proto.PushDestination.Filesystem(base_directory=serving_model_dir)
-        ),
     )
 
-    return tfx.dsl.Pipeline(
+    return stages.local_pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=pipeline_root,
         components=[
@@ -164,9 +156,6 @@ def create_pipeline(
             infra_validator,
             pusher,
         ],
-        enable_cache=False,
-        metadata_connection_config=tfx.orchestration.metadata.sqlite_metadata_connection_config(
-            metadata_path
-        ),
-        beam_pipeline_args=list(beam_pipeline_args),
+        metadata_path=metadata_path,
+        beam_pipeline_args=beam_pipeline_args,
     )
