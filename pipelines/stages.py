@@ -1,6 +1,48 @@
 """Pipeline pieces every task shares: blessing against the latest blessed model, pushing, assembly."""
 
+import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
+
+
+def classification_eval_config(*, label_key, slice_key, min_accuracy, max_accuracy_drop, preprocessing=()):
+    """TFMA config for a classifier whose serving_default outputs `probabilities`.
+
+    Accuracy, cross-entropy and counts overall and per `slice_key` value; the model is
+    blessed when overall accuracy >= min_accuracy and has not dropped by more than
+    max_accuracy_drop against the latest blessed model (ignored on the first run).
+    `preprocessing` names signatures that turn raw examples into `label_key`.
+    """
+    overall = tfma.SlicingSpec()
+    blessing_rule = tfma.MetricThreshold(
+        value_threshold=tfma.GenericValueThreshold(lower_bound={"value": min_accuracy}),
+        change_threshold=tfma.GenericChangeThreshold(
+            direction=tfma.MetricDirection.HIGHER_IS_BETTER, absolute={"value": -max_accuracy_drop}
+        ),
+    )
+    accuracy = tfma.MetricConfig(
+        class_name="SparseCategoricalAccuracy",
+        per_slice_thresholds=[tfma.PerSliceMetricThreshold(slicing_specs=[overall], threshold=blessing_rule)],
+    )
+    return tfma.EvalConfig(
+        model_specs=[
+            tfma.ModelSpec(
+                signature_name="serving_default",
+                preprocessing_function_names=list(preprocessing),
+                label_key=label_key,
+                prediction_key="probabilities",
+            )
+        ],
+        slicing_specs=[overall, tfma.SlicingSpec(feature_keys=[slice_key])],
+        metrics_specs=[
+            tfma.MetricsSpec(
+                metrics=[
+                    accuracy,
+                    tfma.MetricConfig(class_name="SparseCategoricalCrossentropy"),
+                    tfma.MetricConfig(class_name="ExampleCount"),
+                ]
+            )
+        ],
+    )
 
 
 def evaluate(*, examples, model, eval_config):

@@ -3,7 +3,6 @@
 import dataclasses
 import os
 
-import tensorflow_model_analysis as tfma
 from google.protobuf import text_format
 from tensorflow_data_validation.anomalies.proto import custom_validation_config_pb2
 from tfx import v1 as tfx
@@ -34,43 +33,6 @@ def _image_size_check():
         }}
         """,
         custom_validation_config_pb2.CustomValidationConfig(),
-    )
-
-
-def _eval_config(eval_config):
-    """Accuracy overall and per class; blessing looks at the overall slice only."""
-    overall = tfma.SlicingSpec()
-    blessing_rule = tfma.MetricThreshold(
-        value_threshold=tfma.GenericValueThreshold(lower_bound={"value": eval_config.min_accuracy}),
-        # Ignored on the first run, when no blessed baseline exists yet.
-        change_threshold=tfma.GenericChangeThreshold(
-            direction=tfma.MetricDirection.HIGHER_IS_BETTER,
-            absolute={"value": -eval_config.max_accuracy_drop},
-        ),
-    )
-    return tfma.EvalConfig(
-        model_specs=[
-            tfma.ModelSpec(
-                signature_name="serving_default",
-                label_key=features.LABEL_KEY,
-                prediction_key="probabilities",
-            )
-        ],
-        slicing_specs=[overall, tfma.SlicingSpec(feature_keys=[features.LABEL_KEY])],
-        metrics_specs=[
-            tfma.MetricsSpec(
-                metrics=[
-                    tfma.MetricConfig(
-                        class_name="SparseCategoricalAccuracy",
-                        per_slice_thresholds=[
-                            tfma.PerSliceMetricThreshold(slicing_specs=[overall], threshold=blessing_rule)
-                        ],
-                    ),
-                    tfma.MetricConfig(class_name="SparseCategoricalCrossentropy"),
-                    tfma.MetricConfig(class_name="ExampleCount"),
-                ],
-            )
-        ],
     )
 
 
@@ -123,7 +85,12 @@ def create_pipeline(
     model_resolver, evaluator = stages.evaluate(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
-        eval_config=_eval_config(eval_config),
+        eval_config=stages.classification_eval_config(
+            label_key=features.LABEL_KEY,
+            slice_key=features.LABEL_KEY,
+            min_accuracy=eval_config.min_accuracy,
+            max_accuracy_drop=eval_config.max_accuracy_drop,
+        ),
     )
 
     # The model server must load the candidate and answer canned requests before it is pushed

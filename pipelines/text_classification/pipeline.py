@@ -2,7 +2,6 @@
 
 import dataclasses
 
-import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
 
 from components.text_example_gen.component import TextExampleGen
@@ -10,45 +9,6 @@ from components.validation_gate.component import ValidationGate
 from pipelines import stages
 from pipelines.text_classification import configs, features
 from serving.text_export import TRANSFORM_FEATURES
-
-
-def _eval_config(eval_config):
-    """Accuracy overall and per class (sliced by the raw label); blessing looks at the overall slice."""
-    overall = tfma.SlicingSpec()
-    blessing_rule = tfma.MetricThreshold(
-        value_threshold=tfma.GenericValueThreshold(lower_bound={"value": eval_config.min_accuracy}),
-        # Ignored on the first run, when no blessed baseline exists yet.
-        change_threshold=tfma.GenericChangeThreshold(
-            direction=tfma.MetricDirection.HIGHER_IS_BETTER,
-            absolute={"value": -eval_config.max_accuracy_drop},
-        ),
-    )
-    return tfma.EvalConfig(
-        model_specs=[
-            tfma.ModelSpec(
-                signature_name="serving_default",
-                # The raw label is a string; Transform's vocabulary gives its class id.
-                preprocessing_function_names=[TRANSFORM_FEATURES],
-                label_key=features.LABEL_XF_KEY,
-                prediction_key="probabilities",
-            )
-        ],
-        slicing_specs=[overall, tfma.SlicingSpec(feature_keys=[features.LABEL_KEY])],
-        metrics_specs=[
-            tfma.MetricsSpec(
-                metrics=[
-                    tfma.MetricConfig(
-                        class_name="SparseCategoricalAccuracy",
-                        per_slice_thresholds=[
-                            tfma.PerSliceMetricThreshold(slicing_specs=[overall], threshold=blessing_rule)
-                        ],
-                    ),
-                    tfma.MetricConfig(class_name="SparseCategoricalCrossentropy"),
-                    tfma.MetricConfig(class_name="ExampleCount"),
-                ],
-            )
-        ],
-    )
 
 
 def create_pipeline(
@@ -106,7 +66,13 @@ def create_pipeline(
     model_resolver, evaluator = stages.evaluate(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
-        eval_config=_eval_config(eval_config),
+        eval_config=stages.classification_eval_config(
+            label_key=features.LABEL_XF_KEY,  # the raw label is a string; Transform gives its id
+            slice_key=features.LABEL_KEY,
+            min_accuracy=eval_config.min_accuracy,
+            max_accuracy_drop=eval_config.max_accuracy_drop,
+            preprocessing=[TRANSFORM_FEATURES],
+        ),
     )
 
     pusher = stages.push(

@@ -13,6 +13,7 @@ from components.idx_example_gen import idx
 from pipelines import runner
 from tests.cli_runner import run_cli
 from tests.conftest import FIXTURES
+from tests.mlmd_checks import COMPLETE, assert_all_executed, latest_nodes
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +31,6 @@ COMPONENTS = {
     "ServingInfraValidator",
     "Pusher",
 }
-COMPLETE = {mlmd.proto.Execution.COMPLETE, mlmd.proto.Execution.CACHED}
 
 
 def _run(data, output_dir, *extra):
@@ -51,10 +51,7 @@ def good_run(tmp_path_factory):
 
 def test_every_component_executed_and_a_model_was_pushed(good_run):
     output_dir, result, summary = good_run
-    nodes = runner.latest_run(str(output_dir / "metadata.sqlite"), "image_classification")
-    assert set(nodes) == COMPONENTS
-    for node, (execution, _) in nodes.items():
-        assert execution.last_known_state in COMPLETE, node
+    nodes = assert_all_executed(output_dir, "image_classification", COMPONENTS)
     pushed = runner.output_artifact(nodes, "Pusher", "pushed_model")
     assert pushed.custom_properties["pushed"].int_value == 1
     destination = pathlib.Path(pushed.custom_properties["pushed_destination"].string_value)
@@ -147,7 +144,7 @@ def test_bad_eval_data_stops_before_training_and_pushes_nothing(tmp_path, corrup
     summary = json.loads((output_dir / "summary.json").read_text())
     assert summary["pushed_model"] is None and summary["blessed"] is False
     assert summary["error"]["component"] == "ValidationGate"
-    nodes = runner.latest_run(str(output_dir / "metadata.sqlite"), "image_classification")
+    nodes = latest_nodes(output_dir, "image_classification")
     assert nodes["ExampleValidator"][0].last_known_state in COMPLETE
     assert nodes["ValidationGate"][0].last_known_state == mlmd.proto.Execution.FAILED
     assert not {"Transform", "Trainer", "Pusher"} & set(nodes)

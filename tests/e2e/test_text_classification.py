@@ -14,6 +14,7 @@ from components.text_example_gen import formats
 from pipelines import runner
 from tests.cli_runner import run_cli
 from tests.conftest import FIXTURES, SHARED_DATA
+from tests.mlmd_checks import assert_all_executed, latest_nodes
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +32,6 @@ COMPONENTS = {
     "Evaluator",
     "Pusher",
 }
-COMPLETE = {mlmd.proto.Execution.COMPLETE, mlmd.proto.Execution.CACHED}
 
 
 def _run(data, output_dir, *extra):
@@ -64,10 +64,7 @@ def good_run(tmp_path_factory):
 
 def test_every_component_ran_bad_rows_were_counted_and_a_model_pushed(good_run):
     output_dir, result, summary = good_run
-    nodes = runner.latest_run(str(output_dir / "metadata.sqlite"), "text_classification")
-    assert set(nodes) == COMPONENTS
-    for node, (execution, _) in nodes.items():
-        assert execution.last_known_state in COMPLETE, node
+    nodes = assert_all_executed(output_dir, "text_classification", COMPONENTS)
     examples = runner.output_artifact(nodes, "TextExampleGen", "examples")
     assert examples.custom_properties["train_bad_rows"].int_value == 2
     assert examples.custom_properties["train_rows"].int_value == 400
@@ -135,7 +132,7 @@ def test_too_many_bad_rows_stop_the_run_naming_the_counts(tmp_path):
     assert "Traceback" not in result.stderr
     summary = json.loads((output_dir / "summary.json").read_text())
     assert summary["error"]["component"] == "TextExampleGen" and summary["pushed_model"] is None
-    nodes = runner.latest_run(str(output_dir / "metadata.sqlite"), "text_classification")
+    nodes = latest_nodes(output_dir, "text_classification")
     assert nodes["TextExampleGen"][0].last_known_state == mlmd.proto.Execution.FAILED
     assert set(nodes) == {"TextExampleGen"} and not (output_dir / "serving").exists()
 
