@@ -1,7 +1,10 @@
-"""Pipeline pieces every task shares: blessing against the latest blessed model, pushing, assembly."""
+"""Pipeline pieces every task shares: label checks, blessing against the latest blessed model, pushing,
+assembly."""
 
 import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
+
+from components.label_check.component import LabelCheck
 
 
 def classification_eval_config(*, label_key, slice_key, min_accuracy, max_accuracy_drop, preprocessing=()):
@@ -45,17 +48,32 @@ def classification_eval_config(*, label_key, slice_key, min_accuracy, max_accura
     )
 
 
-def evaluate(*, examples, model, eval_config):
-    """Returns (baseline resolver, Evaluator): TFMA, compared with the latest blessed model."""
-    baseline = tfx.dsl.Resolver(
+def latest_blessed_model():
+    """Resolver of the latest blessed model in this pipeline's ML Metadata (none on a first run)."""
+    return tfx.dsl.Resolver(
         strategy_class=tfx.dsl.experimental.LatestBlessedModelStrategy,
         model=tfx.dsl.Channel(type=tfx.types.standard_artifacts.Model),
         model_blessing=tfx.dsl.Channel(type=tfx.types.standard_artifacts.ModelBlessing),
     ).with_id("latest_blessed_model_resolver")
-    evaluator = tfx.components.Evaluator(
-        examples=examples, model=model, baseline_model=baseline.outputs["model"], eval_config=eval_config
+
+
+def label_check(*, statistics, label_key, baseline=None):
+    """LabelCheck on the train split: >= 2 classes, and the `baseline` resolver's label set if given."""
+    return LabelCheck(
+        statistics=statistics,
+        label_key=label_key,
+        baseline_model=baseline.outputs["model"] if baseline else None,
     )
-    return baseline, evaluator
+
+
+def evaluate(*, examples, model, eval_config, baseline=None):
+    """Evaluator (TFMA), compared with the `baseline` resolver's model when given (and there is one)."""
+    return tfx.components.Evaluator(
+        examples=examples,
+        model=model,
+        baseline_model=baseline.outputs["model"] if baseline else None,
+        eval_config=eval_config,
+    )
 
 
 def push(*, model, model_blessing, serving_model_dir, infra_blessing=None):

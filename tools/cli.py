@@ -16,6 +16,7 @@ import sys
 import time
 
 from serving import cli as serving_cli
+from tools import run_lock
 
 # Each pipeline package has an `entry` module: MODEL, DATASET (the default data
 # set's name), DESCRIPTION, DataError, add_arguments(parser) (which defines
@@ -146,12 +147,26 @@ def cmd_run(args):
         print(f"dlsuite: {e}", file=sys.stderr)
         return EXIT_USAGE
 
-    from pipelines import runner
-
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     args.output_dir = os.path.abspath(args.output_dir or os.path.join("runs", args.pipeline, stamp))
     paths = RunPaths(args.output_dir)
-    os.makedirs(paths.output_dir, exist_ok=True)
+    try:
+        lock = run_lock.lock_output_dir(paths.output_dir, f"dlsuite run {args.pipeline}")
+    except run_lock.FolderInUseError as e:
+        print(f"dlsuite: --output-dir {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as e:
+        print(
+            f"dlsuite: --output-dir {paths.output_dir}: cannot write there ({e.strerror}).", file=sys.stderr
+        )
+        return EXIT_USAGE
+    with lock:
+        return _run_locked(args, entry, paths)
+
+
+def _run_locked(args, entry, paths):
+    from pipelines import runner
+
     args.beam_args = _beam_args(args.beam_args)
 
     print(f"dlsuite: running {args.pipeline} into {paths.output_dir}", flush=True)
@@ -170,11 +185,16 @@ def cmd_run(args):
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line (`dlsuite run X: argument --epochs: must be at least 1, got '0'`), exit 2."""
+
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser():
     _quiet_libraries()  # pipelines' add_arguments may import Beam or TF
-    parser = argparse.ArgumentParser(
-        prog="dlsuite", description="dlsuite: the course's models as TFX pipelines."
-    )
+    parser = _Parser(prog="dlsuite", description="dlsuite: the course's models as TFX pipelines.")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="list pipelines and their models").set_defaults(func=cmd_list)
 

@@ -95,6 +95,23 @@ def read_records(header, start=0, stop=None):
     return np.frombuffer(data, dtype=header.dtype).reshape((count, *header.record_shape))
 
 
+def check_complete(header):
+    """Checks that the file holds every record its header announces (a gzipped file is read through)."""
+    expected = header.offset + header.num_records * header.record_bytes
+    size = 0
+    with _open(header.path) as handle:
+        try:
+            while chunk := handle.read(1 << 22):
+                size += len(chunk)
+        except (EOFError, OSError, zlib.error) as e:
+            raise IdxFormatError(f"{header.path}: truncated or corrupt ({e}).") from e
+    if size < expected:
+        raise IdxFormatError(
+            f"{header.path}: truncated -- its header announces {header.num_records} records "
+            f"({expected} bytes) but it holds {size} bytes."
+        )
+
+
 def check_pair(images, labels):
     """Checks that an images header and a labels header describe one data set."""
     if len(images.dims) < 2:

@@ -29,6 +29,19 @@ SGD_BATCH_SCALE = 3.5
 ADAM_SCALE = 0.2
 
 
+def _checked_labels(labels, num_texts, num_classes=None):
+    """Labels as int64 [N], or a ValueError when they do not match the texts or the classes."""
+    labels = np.asarray(labels).reshape(-1)
+    if len(labels) != num_texts:
+        raise ValueError(f"got {num_texts} texts but {len(labels)} labels; pass one label per text.")
+    if labels.dtype.kind not in "iu":
+        raise ValueError(f"labels are class ids (integers from 0); got {labels.dtype} values.")
+    if len(labels) and (labels.min() < 0 or (num_classes and labels.max() >= num_classes)):
+        bound = f"[0, {num_classes})" if num_classes else "0 or more"
+        raise ValueError(f"labels must be class ids in {bound}; got {labels.min()}..{labels.max()}.")
+    return labels.astype(np.int64)
+
+
 class _IdCache:
     """Ids of the texts `from_texts` tokenized, for the `fit` that follows (a plain, untracked object)."""
 
@@ -102,6 +115,8 @@ class FastText(keras.Model):
     ):
         if loss not in ("softmax", "hs"):
             raise ValueError(f"loss must be 'softmax' or 'hs', got {loss!r}.")
+        if int(num_classes) < 2:
+            raise ValueError(f"FastText is a classifier: num_classes must be at least 2, got {num_classes}.")
 
         # === Layers ===
         preprocessor = FastTextPreprocessor(
@@ -160,7 +175,7 @@ class FastText(keras.Model):
         lowercase, split_punctuation = kwargs.get("lowercase", True), kwargs.get("split_punctuation", True)
         tokens = map_batches(lambda t: tokenize(t, lowercase, split_punctuation), text_batches(texts, 8192))
         if labels is not None:
-            labels = np.asarray(labels, np.int64)
+            labels = _checked_labels(labels, len(texts), num_classes)
             num_classes = num_classes or int(labels.max()) + 1
             if kwargs.get("loss") == "hs" and kwargs.get("label_counts") is None:
                 kwargs["label_counts"] = np.bincount(labels, minlength=num_classes).tolist()
@@ -247,11 +262,14 @@ class FastText(keras.Model):
         return keras.optimizers.Adam(schedule)
 
     def _ids_dataset(self, x, y=None, batch_size=None, shuffle=False, repeat=False):
+        if len(x) == 0:
+            raise ValueError("got no texts; pass at least one string.")
+        y = None if y is None else _checked_labels(y, len(x), self.num_classes)
         cache, self._id_cache = self._id_cache, None
         ids = cache.ids if cache and cache.texts is x else fasttext_data.cache_ids(self.preprocessor, x)
         return fasttext_data.id_batches(
             ids,
-            None if y is None else np.asarray(y, np.int64).reshape(-1),
+            y,
             batch_size or DEFAULT_BATCH_SIZE,
             shuffle=shuffle,
             seed=int(np.random.randint(2**31 - 1)),

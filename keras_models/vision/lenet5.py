@@ -3,9 +3,11 @@
 import keras
 from keras import layers
 
+from keras_models.vision.image_batches import ImageBatchChecks
+
 
 @keras.saving.register_keras_serializable(package="keras_models")
-class LeNet5(keras.Model):
+class LeNet5(ImageBatchChecks, keras.Model):
     """LeNet-5: two convolution/subsampling stages and three dense layers.
 
     The classic network takes 32x32 inputs; 28x28 images (MNIST, Fashion-MNIST)
@@ -52,6 +54,10 @@ class LeNet5(keras.Model):
         dtype=None,
         **kwargs,
     ):
+        if int(num_classes) < 2:
+            raise ValueError(f"LeNet5 is a classifier: num_classes must be at least 2, got {num_classes}.")
+        if len(input_shape) != 3:
+            raise ValueError(f"input_shape is (height, width, channels), got {input_shape}.")
         height, width = input_shape[0], input_shape[1]
         if height > 32 or width > 32:
             raise ValueError(f"LeNet5 takes images up to 32x32, got input_shape={input_shape}.")

@@ -31,3 +31,4 @@ class EvalConfig:
 
     min_accuracy: float = 0.88
     max_accuracy_drop: float = 1e-10
+    compare_with_baseline: bool = True  # False: --no-baseline

@@ -2,6 +2,7 @@
 
 import os
 
+from pipelines import flags
 from pipelines.image_classification import configs
 
 MODEL = "lenet5"
@@ -22,20 +23,14 @@ class DataError(ValueError):
 def add_arguments(parser):
     defaults = configs.TrainConfig()
     parser.add_argument("--data", default=configs.DEFAULT_DATA, help="folder of IDX files")
-    parser.add_argument("--epochs", type=int, default=defaults.epochs)
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    flags.add_training_arguments(parser, epochs=defaults.epochs, batch_size=defaults.batch_size)
     parser.add_argument(
         "--mixed-precision",
         default=defaults.mixed_precision,
         choices=["auto", "off", "float16", "bfloat16"],
         help="auto: mixed_float16 on a GPU, float32 on CPU",
     )
-    parser.add_argument(
-        "--min-accuracy",
-        type=float,
-        default=configs.EvalConfig().min_accuracy,
-        help="eval accuracy a model needs to be blessed and pushed",
-    )
+    flags.add_blessing_arguments(parser, min_accuracy=configs.EvalConfig().min_accuracy)
 
 
 def check_data(path):
@@ -44,10 +39,14 @@ def check_data(path):
 
     if not os.path.isdir(path):
         raise DataError(f"--data {path}: no such folder; {_DATA_HELP}.")
-    for prefix in ("train", "t10k"):
+    for prefix, split in (("train", "train"), ("t10k", "eval")):
         paths = [os.path.join(path, n) for n in os.listdir(path) if n.startswith(f"{prefix}-")]
         try:
-            idx.find_pair(paths)
+            images, labels = idx.find_pair(paths)
+            if images.num_records == 0:
+                raise idx.IdxFormatError(f"{images.path} holds no records; the {split} split needs some.")
+            idx.check_complete(images)
+            idx.check_complete(labels)
         except idx.IdxFormatError as e:
             raise DataError(f"--data {path}: {e} {_DATA_HELP[0].upper()}{_DATA_HELP[1:]}.") from None
 
@@ -63,6 +62,8 @@ def create(args, paths):
         train_config=configs.TrainConfig(
             epochs=args.epochs, batch_size=args.batch_size, mixed_precision=args.mixed_precision
         ),
-        eval_config=configs.EvalConfig(min_accuracy=args.min_accuracy),
+        eval_config=configs.EvalConfig(
+            min_accuracy=args.min_accuracy, compare_with_baseline=not args.no_baseline
+        ),
         beam_pipeline_args=args.beam_args,
     )

@@ -62,6 +62,11 @@ def create_pipeline(
         custom_validation_config=_image_size_check(),
     )
     validation_gate = ValidationGate(anomalies=example_validator.outputs["anomalies"])
+    # >= 2 classes. Labels are ids of the fixed NUM_CLASSES outputs (the schema bounds them), so a
+    # model trained on some of them is still comparable with the baseline: no label-set check.
+    label_check = stages.label_check(
+        statistics=statistics_gen.outputs["statistics"], label_key=features.LABEL_KEY
+    )
 
     transform = tfx.components.Transform(
         examples=example_gen.outputs["examples"],
@@ -73,6 +78,7 @@ def create_pipeline(
         disable_statistics=True,
     )
     transform.add_upstream_node(validation_gate)
+    transform.add_upstream_node(label_check)
 
     trainer = tfx.components.Trainer(
         run_fn="pipelines.image_classification.model.run_fn",
@@ -82,9 +88,11 @@ def create_pipeline(
         custom_config=dataclasses.asdict(train_config),
     )
 
-    model_resolver, evaluator = stages.evaluate(
+    baseline = stages.latest_blessed_model() if eval_config.compare_with_baseline else None
+    evaluator = stages.evaluate(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
+        baseline=baseline,
         eval_config=stages.classification_eval_config(
             label_key=features.LABEL_KEY,
             slice_key=features.LABEL_KEY,
@@ -116,9 +124,10 @@ def create_pipeline(
             statistics_gen,
             example_validator,
             validation_gate,
+            label_check,
             transform,
             trainer,
-            model_resolver,
+            *([baseline] if baseline else []),
             evaluator,
             infra_validator,
             pusher,

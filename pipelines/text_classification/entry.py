@@ -3,6 +3,7 @@
 import argparse
 import os
 
+from pipelines import flags
 from pipelines.text_classification import configs
 
 MODEL = "fasttext"
@@ -45,25 +46,24 @@ def add_arguments(parser):
     )
     parser.add_argument(
         "--max-bad-fraction",
-        type=float,
+        type=flags.fraction,
         default=data.max_bad_fraction,
         help="a split with a larger fraction of bad rows (missing label, empty text) stops the run",
     )
-    parser.add_argument("--epochs", type=int, default=train.epochs)
-    parser.add_argument("--dim", type=int, default=train.dim, help="embedding size (fastText's -dim)")
-    parser.add_argument("--word-ngrams", type=int, default=train.word_ngrams, help="fastText's -wordNgrams")
-    parser.add_argument("--buckets", type=int, default=train.buckets, help="fastText's -bucket")
-    parser.add_argument("--lr", type=float, default=train.lr, help="fastText's per-example learning rate")
+    flags.add_training_arguments(parser, epochs=train.epochs, batch_size=train.batch_size)
+    positive = flags.positive_int
+    parser.add_argument("--dim", type=positive, default=train.dim, help="embedding size (fastText's -dim)")
+    parser.add_argument(
+        "--word-ngrams", type=positive, default=train.word_ngrams, help="fastText's -wordNgrams"
+    )
+    parser.add_argument("--buckets", type=positive, default=train.buckets, help="fastText's -bucket")
+    parser.add_argument(
+        "--lr", type=flags.positive_float, default=train.lr, help="fastText's per-example learning rate"
+    )
     parser.add_argument("--loss", default=train.loss, choices=["softmax", "hs"])
     parser.add_argument("--optimizer", default=train.optimizer, choices=["sgd", "adam"])
-    parser.add_argument("--batch-size", type=int, default=train.batch_size)
-    parser.add_argument("--top-k", type=int, default=train.top_k, help="labels classify_text returns")
-    parser.add_argument(
-        "--min-accuracy",
-        type=float,
-        default=evaluation.min_accuracy,
-        help="eval accuracy a model needs to be blessed and pushed",
-    )
+    parser.add_argument("--top-k", type=positive, default=train.top_k, help="labels classify_text returns")
+    flags.add_blessing_arguments(parser, min_accuracy=evaluation.min_accuracy)
 
 
 def check_data(path):
@@ -74,8 +74,12 @@ def check_data(path):
         raise DataError(f"--data {path}: no such folder; {_DATA_HELP}.")
     try:
         splits = formats.find_splits(path)
-        if _format_given["value"] == "auto":
-            formats.detect_format(splits["train"])
+        data_format = _format_given["value"]
+        if data_format == "auto":
+            data_format = formats.detect_format(splits["train"])
+        for split, file in splits.items():
+            if next(formats.read_rows(file, data_format), None) is None:
+                raise formats.TextFormatError(f"{file} holds no records; the {split} split needs some")
     except (formats.TextFormatError, OSError) as e:
         raise DataError(f"--data {path}: {e}. {_DATA_HELP[0].upper()}{_DATA_HELP[1:]}.") from None
 
@@ -105,6 +109,8 @@ def create(args, paths):
             batch_size=args.batch_size,
             top_k=args.top_k,
         ),
-        eval_config=configs.EvalConfig(min_accuracy=args.min_accuracy),
+        eval_config=configs.EvalConfig(
+            min_accuracy=args.min_accuracy, compare_with_baseline=not args.no_baseline
+        ),
         beam_pipeline_args=args.beam_args,
     )

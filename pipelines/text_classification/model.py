@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
 
+from components.label_check import labels
 from keras_models.text import FastText
 from pipelines import training
 from pipelines.text_classification import configs, features
@@ -99,3 +100,7 @@ def run_fn(fn_args):
         label_vocabulary=features.LABEL_VOCABULARY,
         top_k=config.top_k,
     ).save(fn_args.serving_model_dir)
+    # Beside Format-Serving/: the next run's LabelCheck compares its labels with these.
+    labels.write(
+        os.path.dirname(fn_args.serving_model_dir), tft_output.vocabulary_by_name(features.LABEL_VOCABULARY)
+    )

@@ -43,6 +43,11 @@ def create_pipeline(
         statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
     )
     validation_gate = ValidationGate(anomalies=example_validator.outputs["anomalies"])
+    baseline = stages.latest_blessed_model() if eval_config.compare_with_baseline else None
+    # >= 2 classes, and the baseline's label set: a model of other labels cannot be compared with it.
+    label_check = stages.label_check(
+        statistics=statistics_gen.outputs["statistics"], label_key=features.LABEL_KEY, baseline=baseline
+    )
 
     transform = tfx.components.Transform(
         examples=example_gen.outputs["examples"],
@@ -54,6 +59,7 @@ def create_pipeline(
         disable_statistics=True,
     )
     transform.add_upstream_node(validation_gate)
+    transform.add_upstream_node(label_check)
 
     trainer = tfx.components.Trainer(
         run_fn="pipelines.text_classification.model.run_fn",
@@ -63,9 +69,10 @@ def create_pipeline(
         custom_config=dataclasses.asdict(train_config),
     )
 
-    model_resolver, evaluator = stages.evaluate(
+    evaluator = stages.evaluate(
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
+        baseline=baseline,
         eval_config=stages.classification_eval_config(
             label_key=features.LABEL_XF_KEY,  # the raw label is a string; Transform gives its id
             slice_key=features.LABEL_KEY,
@@ -90,9 +97,10 @@ def create_pipeline(
             schema_gen,
             example_validator,
             validation_gate,
+            *([baseline] if baseline else []),
+            label_check,
             transform,
             trainer,
-            model_resolver,
             evaluator,
             pusher,
         ],

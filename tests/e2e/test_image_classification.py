@@ -24,6 +24,7 @@ COMPONENTS = {
     "StatisticsGen",
     "ExampleValidator",
     "ValidationGate",
+    "LabelCheck",
     "Transform",
     "Trainer",
     "latest_blessed_model_resolver",

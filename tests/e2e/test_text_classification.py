@@ -26,6 +26,7 @@ COMPONENTS = {
     "SchemaGen",
     "ExampleValidator",
     "ValidationGate",
+    "LabelCheck",
     "Transform",
     "Trainer",
     "latest_blessed_model_resolver",

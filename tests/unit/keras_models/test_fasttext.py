@@ -89,3 +89,21 @@ def test_adam_and_explicit_keras_optimizers_train_too():
         model.compile(optimizer=optimizer)
         model.fit(texts, labels, batch_size=8, verbose=0)
         assert (model.predict(["a great film", "long and dull"], verbose=0).argmax(-1) == [1, 0]).all()
+
+
+def test_notebook_mistakes_get_value_errors_that_say_what_to_pass():
+    texts, labels = ["good fun film", "dull plot", "great cast", "boring"], [1, 0, 1, 0]
+    with pytest.raises(ValueError, match="got 4 texts but 3 labels; pass one label per text"):
+        FastText.from_texts(texts, labels[:3])
+    with pytest.raises(ValueError, match="num_classes must be at least 2, got 0"):
+        FastText.from_texts(texts, num_classes=0)
+    model = FastText.from_texts(texts, labels, dim=4)
+    with pytest.raises(ValueError, match="got no texts; pass at least one string"):
+        model.predict([], verbose=0)
+    with pytest.raises(ValueError, match="got 4 texts but 2 labels"):
+        model.fit(texts, labels[:2], verbose=0)
+    with pytest.raises(ValueError, match=r"labels must be class ids in \[0, 2\); got 0..5"):
+        model.fit(texts, [0, 1, 5, 0], verbose=0)
+    with pytest.raises(ValueError, match="got 4 texts but 1 labels"):
+        model.fit(texts, labels, validation_data=(texts, [1]), verbose=0)
+    assert model.predict(texts[:1], verbose=0).shape == (1, 2)

@@ -53,10 +53,40 @@ def test_mixed_precision_keeps_float32_probabilities(images):
     assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
 
 
-@pytest.mark.parametrize("kwargs", [{"input_shape": (64, 64, 1)}, {"pooling": "median"}])
-def test_rejects_bad_arguments(kwargs):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"input_shape": (64, 64, 1)}, "up to 32x32"),
+        ({"pooling": "median"}, "pooling must be"),
+        ({"num_classes": 0}, "num_classes must be at least 2, got 0"),
+        ({"num_classes": 1}, "num_classes must be at least 2, got 1"),
+        ({"input_shape": (28, 28)}, "input_shape is \\(height, width, channels\\)"),
+    ],
+)
+def test_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
         LeNet5(**kwargs)
+
+
+def test_batches_of_the_wrong_shape_get_a_value_error_that_says_what_to_pass():
+    model = LeNet5()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"got shape \(4, 784\)\. Flattened images\? Reshape them"):
+        model.predict(np.zeros((4, 784), "float32"), verbose=0)
+    with pytest.raises(ValueError, match="A single image\\? Add a batch axis"):
+        model.predict(np.zeros((28, 28, 1), "float32"), verbose=0)
+    with pytest.raises(ValueError, match=r"takes images of shape \(batch, 28, 28, 1\) or \(batch, 28, 28\)"):
+        model.fit(np.zeros((2, 32, 32, 3), "float32"), np.zeros(2), verbose=0)
+    with pytest.raises(ValueError, match="got shape"):
+        model.evaluate(np.zeros((2, 28, 28, 3), "float32"), np.zeros(2), verbose=0)
+
+
+def test_batches_without_a_channel_axis_and_nested_lists_are_taken():
+    model = LeNet5()
+    images = np.random.default_rng(0).uniform(0, 1, (3, 28, 28)).astype("float32")
+    expected = model.predict(images[..., None], verbose=0)
+    np.testing.assert_allclose(model.predict(images, verbose=0), expected, rtol=1e-5)
+    np.testing.assert_allclose(model.predict(images.tolist(), verbose=0), expected, rtol=1e-5)
 
 
 def test_learns_a_separable_problem():

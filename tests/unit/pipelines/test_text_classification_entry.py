@@ -30,8 +30,16 @@ def test_fixture_layout_is_detected_and_defaults_are_fasttexts():
             lambda tmp: [(tmp / n).write_text("id,body\n1,hi\n") for n in ("train.csv", "dev.csv")] and tmp,
             "cannot tell its layout",
         ),
+        (
+            lambda tmp: (
+                (tmp / "train.csv").write_text("label,text\nham,hello\nspam,win\n")
+                and (tmp / "dev.csv").write_text("label,text\n")
+                and tmp
+            ),
+            "dev.csv holds no records; the eval split needs some",
+        ),
     ],
-    ids=["missing", "empty", "unknown-layout"],
+    ids=["missing", "empty", "unknown-layout", "empty-eval-split"],
 )
 def test_bad_data_is_a_data_error_that_says_what_to_do(tmp_path, make_data, expected):
     args = _parse("--data", make_data(tmp_path))
@@ -43,10 +51,13 @@ def test_bad_data_is_a_data_error_that_says_what_to_do(tmp_path, make_data, expe
 def test_a_named_format_skips_detection(tmp_path):
     for name in ("train.csv", "dev.csv"):
         (tmp_path / name).write_text("id,body\n1,hi\n")
-    args = _parse("--data", tmp_path, "--format", "label_text")
+    args = _parse("--data", tmp_path, "--format", "fasttext")
     entry.check_data(args.data)  # the layout is the user's call; TextExampleGen reports bad rows
+    args = _parse("--data", tmp_path, "--format", "label_text")
+    with pytest.raises(entry.DataError, match="expected a header naming `label` and `text` columns"):
+        entry.check_data(args.data)
     _parse("--data", tmp_path)  # and the next parse starts from auto again
-    with pytest.raises(entry.DataError):
+    with pytest.raises(entry.DataError, match="cannot tell its layout"):
         entry.check_data(str(tmp_path))
 
 

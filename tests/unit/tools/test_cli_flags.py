@@ -1,0 +1,53 @@
+"""Every numeric flag of `dlsuite run` is checked while parsing: one line, exit 2, before any work."""
+
+import pytest
+
+from tests.cli_runner import run_cli
+from tests.conftest import FIXTURES
+from tools import cli
+
+TEXT = ("run", "text_classification", "--data", str(FIXTURES / "ag_news_small"))
+IMAGE = ("run", "image_classification", "--data", str(FIXTURES / "fashion_mnist_small"))
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (TEXT + ("--epochs", "0"), "argument --epochs: must be at least 1, got '0'"),
+        (TEXT + ("--epochs", "-3"), "argument --epochs: must be at least 1, got '-3'"),
+        (TEXT + ("--batch-size", "0"), "argument --batch-size: must be at least 1"),
+        (TEXT + ("--dim", "0"), "argument --dim: must be at least 1"),
+        (TEXT + ("--buckets", "0"), "argument --buckets: must be at least 1"),
+        (TEXT + ("--word-ngrams", "0"), "argument --word-ngrams: must be at least 1"),
+        (TEXT + ("--top-k", "0"), "argument --top-k: must be at least 1"),
+        (TEXT + ("--lr", "0"), "argument --lr: must be a number above 0"),
+        (TEXT + ("--lr", "nan"), "argument --lr: must be a number above 0"),
+        (TEXT + ("--min-accuracy", "-1"), "argument --min-accuracy: must be between 0 and 1"),
+        (TEXT + ("--max-bad-fraction", "1.5"), "argument --max-bad-fraction: must be between 0 and 1"),
+        (TEXT + ("--epochs", "two"), "argument --epochs: expected an integer, got 'two'"),
+        (IMAGE + ("--epochs", "0"), "argument --epochs: must be at least 1"),
+        (IMAGE + ("--batch-size", "-1"), "argument --batch-size: must be at least 1"),
+        (IMAGE + ("--min-accuracy", "1.01"), "argument --min-accuracy: must be between 0 and 1"),
+    ],
+)
+def test_bad_numbers_are_usage_errors(argv, expected, capsys, tmp_path):
+    with pytest.raises(SystemExit) as stop:
+        cli.main([*argv, "--output-dir", str(tmp_path / "out")])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and expected in err and f"dlsuite {argv[0]} {argv[1]}:" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_good_numbers_parse():
+    args = cli.build_parser().parse_args([*TEXT, "--epochs", "3", "--lr", "0.5", "--min-accuracy", "0"])
+    assert (args.epochs, args.lr, args.min_accuracy, args.no_baseline) == (3, 0.5, 0.0, False)
+
+
+def test_through_the_cli_a_bad_flag_is_one_line_and_exit_2(tmp_path):
+    result = run_cli(*TEXT, "--epochs", "0", "--output-dir", tmp_path / "out")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "dlsuite run text_classification: argument --epochs: must be at least 1, got '0' "
+        "(see dlsuite run text_classification --help)"
+    ]
