@@ -42,7 +42,7 @@ fashion-mnist:
 	else \
 	  echo "make: Fashion-MNIST is missing from $(FASHION_MNIST) and apt-get cannot be used here."; \
 	  echo "  Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist"; \
-	  echo "  Online (TFDS): $(PY) -m pip install tensorflow-datasets && $(PY) -m tools.data fashion_mnist DIR"; \
+	  echo "  Online (TFDS): $(VENV)/bin/dlsuite data fetch fashion_mnist DIR   (needs network; pip install -e '.[data]')"; \
 	  echo "                 then: $(VENV)/bin/dlsuite run image_classification --data DIR"; \
 	  exit 2; \
 	fi; \

@@ -20,7 +20,19 @@ setup(
         "tqdm",
     ],
     extras_require={
-        "test": ["pytest", "ruff", "fasttext-wheel", "requests", "pyyaml"],
+        # `dlsuite data fetch` (online: TFDS downloads at run time; tests use its offline mock_data).
+        "data": ["tensorflow-datasets==4.9.*"],
+        "test": [
+            "pytest",
+            "ruff",
+            "fasttext-wheel",
+            "requests",
+            "pyyaml",
+            "nbclient",
+            "nbformat",
+            "ipykernel",
+            "tensorflow-datasets==4.9.*",
+        ],
     },
     entry_points={"console_scripts": ["dlsuite=tools.cli:main"]},
 )

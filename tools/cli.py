@@ -16,7 +16,7 @@ import sys
 import time
 
 from serving import cli as serving_cli
-from tools import run_lock
+from tools import data, run_lock
 
 # Each pipeline package has an `entry` module: MODEL, DATASET (the default data
 # set's name), DESCRIPTION, DataError, add_arguments(parser) (which defines
@@ -212,6 +212,7 @@ def build_parser():
         entry.add_arguments(p)
         p.set_defaults(func=cmd_run)
     serving_cli.add_commands(commands)  # serve, predict
+    data.add_commands(commands)  # data list, data fetch
     return parser
 
 

@@ -1,44 +1,175 @@
-"""The online route to IDX files, for machines without the Debian package dataset-fashion-mnist.
+"""`dlsuite data`: public data sets, fetched through TFDS, written in the layouts the pipelines read.
 
-python -m tools.data fashion_mnist DIR   # online: TFDS download -> IDX files in DIR
+dlsuite data list
+dlsuite data fetch fashion_mnist DIR   # IDX files: dlsuite run image_classification --data DIR
+dlsuite data fetch ag_news DIR         # AG News CSV + classes.txt: dlsuite run text_classification --data DIR
+
+TFDS downloads at run time, so this needs network access to each data set's host
+and `pip install -e .[data]` (tensorflow-datasets). Offline, the tests drive the same
+code with `tfds.testing.mock_data`.
 """
 
-import argparse
+import csv
+import dataclasses
 import os
 import sys
 
+import numpy as np
 
-def tfds_to_idx(name, output_dir):
-    """Downloads `name` (mnist, fashion_mnist, kmnist) with TFDS and writes MNIST-layout IDX files.
 
-    This is the online route for machines without the Debian package; it needs
-    `pip install tensorflow-datasets` and network access to the data set's host.
-    """
+@dataclasses.dataclass(frozen=True)
+class DataSet:
+    tfds_name: str
+    layout: str  # idx | ag_news | label_text | text
+    pipeline: str | None  # the dlsuite pipeline that reads it
+    splits: tuple  # ((tfds split, file stem), ...)
+    description: str
+
+
+_IDX_SPLITS = (("train", "train"), ("test", "t10k"))
+DATASETS = {
+    "mnist": DataSet("mnist", "idx", "image_classification", _IDX_SPLITS, "handwritten digits, 28x28"),
+    "fashion_mnist": DataSet(
+        "fashion_mnist", "idx", "image_classification", _IDX_SPLITS, "Zalando clothing, 28x28"
+    ),
+    "kmnist": DataSet("kmnist", "idx", "image_classification", _IDX_SPLITS, "Kuzushiji characters, 28x28"),
+    "cifar10": DataSet(
+        "cifar10", "idx", None, _IDX_SPLITS, "10 classes, 32x32x3 (the 28x28 pipeline cannot take it)"
+    ),
+    "ag_news": DataSet(
+        "ag_news_subset",
+        "ag_news",
+        "text_classification",
+        (("train", "train"), ("test", "test")),
+        "news titles and descriptions, 4 classes",
+    ),  # fmt: skip
+    "imdb_reviews": DataSet(
+        "imdb_reviews",
+        "label_text",
+        "text_classification",
+        (("train", "train"), ("test", "test")),
+        "movie reviews, pos/neg",
+    ),  # fmt: skip
+    "tiny_shakespeare": DataSet(
+        "tiny_shakespeare",
+        "text",
+        None,
+        (("train", "train"), ("validation", "validation"), ("test", "test")),
+        "1 MB of Shakespeare, for character language models",
+    ),  # fmt: skip
+}
+
+
+class FetchError(RuntimeError):
+    """The data set cannot be fetched here; the message says what to do."""
+
+
+def _tfds():
     try:
         import tensorflow_datasets as tfds
     except ImportError:
-        sys.exit("tools.data: pip install tensorflow-datasets first (the TFDS route downloads at run time).")
-    import numpy as np
+        raise FetchError(
+            "tensorflow-datasets is not installed: pip install --ignore-requires-python -c constraints.txt "
+            "-e '.[data]'"
+        ) from None
+    return tfds
 
+
+def _label_names(info, key="label"):
+    return list(info.features[key].names)
+
+
+def _write_idx(dataset, split, stem, output_dir, tfds):
     from components.idx_example_gen import idx
 
-    os.makedirs(output_dir, exist_ok=True)
-    for split, prefix in (("train", "train"), ("test", "t10k")):
-        images, labels = tfds.as_numpy(tfds.load(name, split=split, batch_size=-1, as_supervised=True))
-        idx.write(os.path.join(output_dir, f"{prefix}-images-idx3-ubyte.gz"), np.squeeze(images, -1))
-        idx.write(os.path.join(output_dir, f"{prefix}-labels-idx1-ubyte.gz"), labels.astype(np.uint8))
-    return output_dir
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    batches = list(
+        tfds.as_numpy(tfds.load(dataset.tfds_name, split=split, batch_size=4096, as_supervised=True))
     )
-    parser.add_argument("name", help="TFDS name: mnist, fashion_mnist, kmnist")
-    parser.add_argument("output_dir")
-    args = parser.parse_args(argv)
-    print(f"IDX files in {tfds_to_idx(args.name, args.output_dir)}")
+    images, labels = (np.concatenate([batch[i] for batch in batches]) for i in (0, 1))
+    if images.shape[-1] == 1:
+        images = images[..., 0]  # MNIST layout: N x 28 x 28
+    idx.write(os.path.join(output_dir, f"{stem}-images-idx3-ubyte.gz"), images.astype(np.uint8))
+    idx.write(os.path.join(output_dir, f"{stem}-labels-idx1-ubyte.gz"), labels.astype(np.uint8))
+    return len(labels)
 
 
-if __name__ == "__main__":
-    main()
+def _write_csv(dataset, split, stem, output_dir, tfds):
+    data, info = tfds.load(dataset.tfds_name, split=split, with_info=True)
+    names = _label_names(info)
+    count = 0
+    with open(os.path.join(output_dir, f"{stem}.csv"), "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, quoting=csv.QUOTE_ALL)
+        if dataset.layout == "label_text":
+            writer.writerow(["label", "text"])
+        for example in tfds.as_numpy(data):
+            label = int(example["label"])
+            if dataset.layout == "ag_news":  # class index from 1, title, description
+                row = [label + 1, example["title"].decode(), example["description"].decode()]
+            else:
+                row = [names[label], example["text"].decode()]
+            writer.writerow(row)
+            count += 1
+    if dataset.layout == "ag_news":
+        with open(os.path.join(output_dir, "classes.txt"), "w") as f:
+            f.write("\n".join(names) + "\n")
+    return count
+
+
+def _write_text(dataset, split, stem, output_dir, tfds):
+    texts = [example["text"].decode() for example in tfds.as_numpy(tfds.load(dataset.tfds_name, split=split))]
+    with open(os.path.join(output_dir, f"{stem}.txt"), "w", encoding="utf-8") as f:
+        f.write("".join(texts))
+    return sum(len(t) for t in texts)
+
+
+_WRITERS = {"idx": _write_idx, "ag_news": _write_csv, "label_text": _write_csv, "text": _write_text}
+
+
+def fetch(name, output_dir):
+    """Downloads `name` through TFDS and writes it into `output_dir`; returns {file stem: count}."""
+    if name not in DATASETS:
+        raise FetchError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
+    dataset = DATASETS[name]
+    tfds = _tfds()
+    os.makedirs(output_dir, exist_ok=True)
+    write = _WRITERS[dataset.layout]
+    return {stem: write(dataset, split, stem, output_dir, tfds) for split, stem in dataset.splits}
+
+
+def add_commands(subparsers):
+    data = subparsers.add_parser("data", help="fetch public data sets (TFDS) in the pipelines' layouts")
+    actions = data.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", help="the data sets `fetch` knows").set_defaults(func=cmd_list)
+    fetch_parser = actions.add_parser("fetch", help="download a data set and write it into DIR")
+    fetch_parser.add_argument("name", choices=sorted(DATASETS), metavar="NAME")
+    fetch_parser.add_argument("output_dir", metavar="DIR")
+    fetch_parser.set_defaults(func=cmd_fetch)
+
+
+def cmd_list(args):
+    for name, dataset in DATASETS.items():
+        print(f"{name:18s} {dataset.layout:10s} {dataset.pipeline or '':22s} {dataset.description}")
+    return 0
+
+
+def cmd_fetch(args):
+    dataset = DATASETS[args.name]
+    print(f"dlsuite data: fetching {args.name} through TFDS ({dataset.tfds_name}) ...", flush=True)
+    try:
+        counts = fetch(args.name, args.output_dir)
+    except FetchError as e:
+        print(f"dlsuite data: {e}", file=sys.stderr)
+        return 2
+    except Exception as e:  # noqa: BLE001 -- TFDS download errors come in many types
+        print(
+            f"dlsuite data: cannot fetch {args.name}: {type(e).__name__}: {str(e).splitlines()[0][:300]} "
+            "(TFDS downloads from the data set's own host: is the network reachable?)",
+            file=sys.stderr,
+        )
+        return 1
+    unit = "characters" if dataset.layout == "text" else "records"
+    sizes = ", ".join(f"{stem} {count:,}" for stem, count in counts.items())
+    print(f"dlsuite data: wrote {args.name} to {args.output_dir} ({sizes} {unit})")
+    if dataset.pipeline:
+        print(f"  next: dlsuite run {dataset.pipeline} --data {args.output_dir}")
+    return 0

@@ -12,7 +12,7 @@ DESCRIPTION = "IDX images (Fashion-MNIST) -> LeNet-5 -> blessed, pushed SavedMod
 _DATA_HELP = (
     "point --data at a folder holding train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], "
     "t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz] "
-    "(Fashion-MNIST: apt-get install dataset-fashion-mnist)"
+    "(Fashion-MNIST: apt-get install dataset-fashion-mnist, or online: dlsuite data fetch fashion_mnist DIR)"
 )
 
 

@@ -36,7 +36,9 @@ def add_arguments(parser):
 
     train, data, evaluation = configs.TrainConfig(), configs.DataConfig(), configs.EvalConfig()
     _format_given["value"] = data.data_format
-    parser.add_argument("--data", default=configs.DEFAULT_DATA, help="folder with the train and dev files")
+    parser.add_argument(
+        "--data", help=f"folder with the train and dev files (required; AG News: {configs.FETCH_HINT})"
+    )
     parser.add_argument(
         "--format",
         default=data.data_format,
@@ -70,6 +72,12 @@ def check_data(path):
     """Raises DataError unless `path` holds a train and an eval file in a layout we read."""
     from components.text_example_gen import formats
 
+    if path is None:
+        raise DataError(
+            f"text_classification needs --data DIR; {_DATA_HELP}. No data yet? Fetch AG News: "
+            f"{configs.FETCH_HINT} (TFDS: needs network and pip install -e '.[data]'), then pass "
+            "--data data/ag_news."
+        )
     if not os.path.isdir(path):
         raise DataError(f"--data {path}: no such folder; {_DATA_HELP}.")
     try:
