@@ -32,6 +32,7 @@ setup(
             "nbformat",
             "ipykernel",
             "tensorflow-datasets==4.9.*",
+            "selenium",  # report.html in headless Chromium (Debian's chromium + chromium-driver)
         ],
     },
     entry_points={"console_scripts": ["dlsuite=tools.cli:main"]},

@@ -93,31 +93,38 @@ def _store(metadata_path):
     return mlmd.MetadataStore(metadata.sqlite_metadata_connection_config(metadata_path))
 
 
-def latest_run(metadata_path, pipeline_name):
-    """{node id: (execution, {output key: [artifacts]})} of the newest run of `pipeline_name`."""
+def list_runs(metadata_path):
+    """[(pipeline name, pipeline_run context)] in `metadata_path`, oldest first."""
     store = _store(metadata_path)
-    runs = [
-        c
-        for c in store.get_contexts_by_type("pipeline_run")
-        if any(p.name == pipeline_name for p in store.get_parent_contexts_by_context(c.id))
-    ]
-    if not runs:
-        return {}
-    run = max(runs, key=lambda c: c.create_time_since_epoch)
+    runs = []
+    for context in store.get_contexts_by_type("pipeline_run"):
+        parents = [p.name for p in store.get_parent_contexts_by_context(context.id) if p.type == "pipeline"]
+        runs.append((parents[0] if parents else "?", context))
+    return sorted(runs, key=lambda run: run[1].create_time_since_epoch)
+
+
+def run_nodes(metadata_path, run_context, direction=mlmd.proto.Event.OUTPUT):
+    """{node id: (execution, {key: [artifacts]})} of one run; `direction` picks outputs or inputs."""
+    store = _store(metadata_path)
     nodes = {}
-    for execution in store.get_executions_by_context(run.id):
+    for execution in store.get_executions_by_context(run_context.id):
         node = next(
             c.name.split(".", 1)[1] for c in store.get_contexts_by_execution(execution.id) if c.type == "node"
         )
-        events = store.get_events_by_execution_ids([execution.id])
-        outputs = {}
-        output_events = [e for e in events if e.type == mlmd.proto.Event.OUTPUT]
-        artifacts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in output_events])}
-        for event in output_events:
+        events = [e for e in store.get_events_by_execution_ids([execution.id]) if e.type == direction]
+        artifacts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in events])}
+        found = {}
+        for event in events:
             key = event.path.steps[0].key if event.path.steps else ""
-            outputs.setdefault(key, []).append(artifacts[event.artifact_id])
-        nodes[node] = (execution, outputs)
+            found.setdefault(key, []).append(artifacts[event.artifact_id])
+        nodes[node] = (execution, found)
     return nodes
+
+
+def latest_run(metadata_path, pipeline_name):
+    """{node id: (execution, {output key: [artifacts]})} of the newest run of `pipeline_name`."""
+    runs = [context for name, context in list_runs(metadata_path) if name == pipeline_name]
+    return run_nodes(metadata_path, runs[-1]) if runs else {}
 
 
 def component_seconds(nodes):
@@ -131,6 +138,29 @@ def output_artifact(nodes, node, key):
     """The first artifact a node wrote under `key`, or None."""
     artifacts = nodes.get(node, (None, {}))[1].get(key, [])
     return artifacts[0] if artifacts else None
+
+
+def input_base(nodes):
+    """The data folder an ExampleGen of this run read (its `input_base` execution property), or None."""
+    for node, (execution, _) in nodes.items():
+        if node.endswith("ExampleGen") and "input_base" in execution.custom_properties:
+            return execution.custom_properties["input_base"].string_value
+    return None
+
+
+def outcome(nodes):
+    """What a run came to: {blessed, pushed_model, evaluation_uri, failed_component}, from its nodes."""
+    blessing = output_artifact(nodes, "Evaluator", "blessing")
+    evaluation = output_artifact(nodes, "Evaluator", "evaluation")
+    pushed = output_artifact(nodes, "Pusher", "pushed_model")
+    is_pushed = bool(pushed and pushed.custom_properties["pushed"].int_value)
+    failed = [node for node, (e, _) in nodes.items() if e.last_known_state == mlmd.proto.Execution.FAILED]
+    return {
+        "blessed": bool(blessing and blessing.custom_properties["blessed"].int_value),
+        "pushed_model": pushed.custom_properties["pushed_destination"].string_value if is_pushed else None,
+        "evaluation_uri": evaluation.uri if evaluation else None,
+        "failed_component": failed[0] if failed else None,
+    }
 
 
 # TFMA's metric names -> the names summary.json promises.

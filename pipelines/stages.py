@@ -10,7 +10,7 @@ from components.label_check.component import LabelCheck
 def classification_eval_config(*, label_key, slice_key, min_accuracy, max_accuracy_drop, preprocessing=()):
     """TFMA config for a classifier whose serving_default outputs `probabilities`.
 
-    Accuracy, cross-entropy and counts overall and per `slice_key` value; the model is
+    Accuracy, cross-entropy, counts and the confusion matrix overall and per `slice_key` value; the model is
     blessed when overall accuracy >= min_accuracy and has not dropped by more than
     max_accuracy_drop against the latest blessed model (ignored on the first run).
     `preprocessing` names signatures that turn raw examples into `label_key`.
@@ -42,6 +42,7 @@ def classification_eval_config(*, label_key, slice_key, min_accuracy, max_accura
                     accuracy,
                     tfma.MetricConfig(class_name="SparseCategoricalCrossentropy"),
                     tfma.MetricConfig(class_name="ExampleCount"),
+                    tfma.MetricConfig(class_name="MultiClassConfusionMatrixPlot"),  # for report.html
                 ]
             )
         ],

@@ -24,10 +24,8 @@ SERVING_ENV = ("DLSUITE_SERVING_REST_URL", "DLSUITE_SERVING_GRPC_TARGET", "DLSUI
 
 
 @pytest.fixture(scope="session")
-def pushed_lenet5(tmp_path_factory):
-    """The version directory of a LeNet-5 pushed by the real pipeline (1 epoch on the small fixture)."""
-    import json
-
+def lenet5_run(tmp_path_factory):
+    """The output folder of one real image pipeline run (1 epoch on the small fixture), shared by tests."""
     from tests.cli_runner import run_cli
 
     output_dir = tmp_path_factory.mktemp("pushed_lenet5")
@@ -36,7 +34,15 @@ def pushed_lenet5(tmp_path_factory):
         "--output-dir", output_dir, "--min-accuracy", 0.3,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
-    return pathlib.Path(json.loads((output_dir / "summary.json").read_text())["pushed_model"])
+    return output_dir
+
+
+@pytest.fixture(scope="session")
+def pushed_lenet5(lenet5_run):
+    """The version directory of the LeNet-5 that run pushed."""
+    import json
+
+    return pathlib.Path(json.loads((lenet5_run / "summary.json").read_text())["pushed_model"])
 
 
 @pytest.fixture(scope="session", params=["local", "external"])

@@ -16,7 +16,7 @@ import sys
 import time
 
 from serving import cli as serving_cli
-from tools import data, run_lock
+from tools import data, run_lock, runs
 
 # Each pipeline package has an `entry` module: MODEL, DATASET (the default data
 # set's name), DESCRIPTION, DataError, add_arguments(parser) (which defines
@@ -59,6 +59,10 @@ class RunPaths:
     def summary(self):
         return os.path.join(self.output_dir, "summary.json")
 
+    @property
+    def report(self):
+        return os.path.join(self.output_dir, "report.html")
+
 
 def _beam_args(text):
     """--beam-args, plus how workers get this project's code (what TFX would otherwise
@@ -89,9 +93,7 @@ def _summarize(args, entry, paths, error, wall_seconds):
 
     name = args.pipeline
     nodes = runner.latest_run(paths.metadata, name) if os.path.exists(paths.metadata) else {}
-    blessing = runner.output_artifact(nodes, "Evaluator", "blessing")
-    evaluation = runner.output_artifact(nodes, "Evaluator", "evaluation")
-    pushed = runner.output_artifact(nodes, "Pusher", "pushed_model")
+    outcome = runner.outcome(nodes)
     model_run = runner.output_artifact(nodes, "Trainer", "model_run")
 
     artifacts = {"pipeline_root": os.path.abspath(paths.pipeline_root), "metadata": paths.metadata}
@@ -104,20 +106,28 @@ def _summarize(args, entry, paths, error, wall_seconds):
             artifacts["history"] = history_path
             epoch_seconds = json.load(open(history_path))["epoch_seconds"]
 
-    is_pushed = bool(pushed and pushed.custom_properties["pushed"].int_value)
     return {
         "pipeline": name,
         "model": entry.MODEL,
         "dataset": os.path.basename(os.path.normpath(args.data)),
-        "blessed": bool(blessing and blessing.custom_properties["blessed"].int_value),
-        "pushed_model": pushed.custom_properties["pushed_destination"].string_value if is_pushed else None,
-        "metrics": runner.tfma_metrics(evaluation.uri) if evaluation else {},
+        "blessed": outcome["blessed"],
+        "pushed_model": outcome["pushed_model"],
+        "metrics": runner.tfma_metrics(outcome["evaluation_uri"]) if outcome["evaluation_uri"] else {},
         "component_seconds": runner.component_seconds(nodes),
         "epoch_seconds": epoch_seconds,
         "wall_seconds": wall_seconds,
         "artifacts": {**artifacts, "log": paths.log},
         "error": None if error is None else {"component": error[0], "reason": error[1]},
     }
+
+
+def _write_report(paths, summary):
+    from pipelines import report
+
+    try:
+        report.write_report(paths.report, summary, paths.metadata)
+    except Exception as e:  # noqa: BLE001 -- the run's verdict stands without its report
+        print(f"dlsuite: report.html not written ({type(e).__name__}: {e})", file=sys.stderr)
 
 
 def _one_line(summary, summary_path):
@@ -127,7 +137,7 @@ def _one_line(summary, summary_path):
     pushed = f"pushed {summary['pushed_model']}" if summary["pushed_model"] else "nothing pushed"
     return (
         f"{summary['pipeline']}: {summary['model']} on {summary['dataset']} -- {accuracy}, {verdict}, "
-        f"{pushed} ({summary['wall_seconds']:.0f} s; summary {summary_path})"
+        f"{pushed} ({summary['wall_seconds']:.0f} s; {summary['artifacts']['report']}, {summary_path})"
     )
 
 
@@ -175,7 +185,9 @@ def _run_locked(args, entry, paths):
         entry.create(args, paths), log_path=paths.log, out=lambda line: print(line, flush=True)
     )
     summary = _summarize(args, entry, paths, error, time.perf_counter() - started)
+    summary["artifacts"]["report"] = paths.report
     summary_path = runner.write_summary(paths.summary, summary)
+    _write_report(paths, summary)
 
     if error:
         component, reason = error
@@ -213,6 +225,7 @@ def build_parser():
         p.set_defaults(func=cmd_run)
     serving_cli.add_commands(commands)  # serve, predict
     data.add_commands(commands)  # data list, data fetch
+    runs.add_commands(commands, {name: _entry(name).MODEL for name in PIPELINES})  # runs, runs show
     return parser
 
 

@@ -8,6 +8,7 @@ import keras
 import tensorflow as tf
 import tensorflow_transform as tft
 
+from components.label_check import labels
 from keras_models.vision import LeNet5
 from pipelines import training
 from pipelines.image_classification import configs, features
@@ -90,3 +91,5 @@ def run_fn(fn_args):
         image_xf_key=features.IMAGE_XF_KEY,
         image_shape=features.IMAGE_SHAPE,
     ).save(fn_args.serving_model_dir)
+    # Beside Format-Serving/: class names (here the ids themselves) for reports and later label checks.
+    labels.write(os.path.dirname(fn_args.serving_model_dir), range(features.NUM_CLASSES))
