@@ -1,8 +1,10 @@
-"""`dlsuite`: list and run the suite's pipelines.
+"""`dlsuite`: run the suite's pipelines, look back at runs, fetch data, serve models.
 
-dlsuite list
-dlsuite run image_classification [--data DIR] [--epochs N] [--output-dir DIR]
-                                 [--beam-args "ARGS"] [--mixed-precision auto|off|float16|bfloat16]
+dlsuite list                                   # pipelines and their models
+dlsuite run PIPELINE [--data DIR] [--epochs N] [--output-dir DIR] [--beam-args "ARGS"] ...
+dlsuite runs [--output-dir DIR] | runs show RUN  # past runs, from ML Metadata
+dlsuite data list | data fetch NAME DIR          # public data sets in the pipelines' layouts (TFDS)
+dlsuite serve ... | predict ...                  # TF-Serving-compatible model server and its client
 """
 
 import argparse
