@@ -2,6 +2,8 @@
 
 dlsuite serve --model-base-path DIR [--model-name N] | --model-config-file F
               [--rest-port 8501] [--grpc-port 8500] [--host 127.0.0.1] [--enable-batching ...]
+              [--max-body-bytes B] [--max-request-elements N] [--max-request-string-bytes B]
+              [--max-json-depth D] [--shutdown-grace-seconds S]
 dlsuite predict --model-name N [--protocol rest|grpc] [--server HOST:PORT] [--method predict|...]
                 (--json TEXT | --json-file F | --idx-images F [--count N])
 """
@@ -15,6 +17,13 @@ import threading
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+_MAX_MESSAGE_BYTES = 2**31 - 1  # gRPC's message limits are C ints
+# serving.limits' defaults, repeated here so that usage errors print before TensorFlow is imported
+DEFAULT_MAX_ELEMENTS, DEFAULT_MAX_STRING_BYTES, DEFAULT_MAX_JSON_DEPTH = (
+    4 * 1024 * 1024,
+    32 * 1024 * 1024,
+    100,
+)
 
 
 def add_commands(subparsers):
@@ -41,6 +50,30 @@ def add_commands(subparsers):
         type=int,
         default=64 * 1024 * 1024,
         help="largest REST body / gRPC message accepted",
+    )
+    serve.add_argument(
+        "--max-request-elements",
+        type=int,
+        default=DEFAULT_MAX_ELEMENTS,
+        help="most tensor elements in one request (and JSON values in a REST body); more: 400",
+    )
+    serve.add_argument(
+        "--max-request-string-bytes",
+        type=int,
+        default=DEFAULT_MAX_STRING_BYTES,
+        help="most bytes of strings in one request, each string counted as its length + 64; more: 400",
+    )
+    serve.add_argument(
+        "--max-json-depth",
+        type=int,
+        default=DEFAULT_MAX_JSON_DEPTH,
+        help="deepest nesting of a REST JSON body; deeper: 400",
+    )
+    serve.add_argument(
+        "--shutdown-grace-seconds",
+        type=float,
+        default=10.0,
+        help="on SIGTERM, how long requests in flight may take to finish before models are unloaded",
     )
     for kind in ("intra", "inter"):
         serve.add_argument(
@@ -91,10 +124,38 @@ def _quiet():
         warnings.filterwarnings("ignore", category=category)
 
 
+def _check_ranges(args):
+    for flag, port in (("--rest-port", args.rest_port), ("--grpc-port", args.grpc_port)):
+        if not 0 <= port <= 65535:
+            raise ValueError(f"{flag} {port}: a port is 0 to 65535 (0 picks a free one).")
+    at_least_one = {
+        "--max-body-bytes": args.max_body_bytes,
+        "--max-request-elements": args.max_request_elements,
+        "--max-request-string-bytes": args.max_request_string_bytes,
+        "--max-json-depth": args.max_json_depth,
+    }
+    for flag, value in at_least_one.items():
+        if value < 1:
+            raise ValueError(f"{flag} {value}: must be at least 1.")
+    if args.max_body_bytes > _MAX_MESSAGE_BYTES:
+        raise ValueError(f"--max-body-bytes {args.max_body_bytes}: at most {_MAX_MESSAGE_BYTES} (2 GiB - 1).")
+    if not 0 <= args.shutdown_grace_seconds < float("inf"):
+        raise ValueError(
+            f"--shutdown-grace-seconds {args.shutdown_grace_seconds}: must be 0 or more seconds."
+        )
+    for kind in ("intra", "inter"):
+        threads = getattr(args, f"tensorflow_{kind}_op_parallelism")
+        if threads < 0:
+            raise ValueError(
+                f"--tensorflow-{kind}-op-parallelism {threads}: must be 0 (TF's choice) or more."
+            )
+
+
 def _check_usage(args):
     """Usage errors, found before TensorFlow is imported (so they print as one clean line)."""
     if bool(args.model_base_path) == bool(args.model_config_file):
         raise ValueError("pass either --model-base-path DIR or --model-config-file FILE (one of them).")
+    _check_ranges(args)
     files = {
         "--model-config-file": args.model_config_file,
         "--batching-parameters-file": args.batching_parameters_file,
@@ -154,7 +215,7 @@ def cmd_serve(args):
         return _fail("serve", e)
     _quiet()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from serving import batching, config, errors, server
+    from serving import batching, config, errors, limits, server
 
     try:
         server_config = _server_config(args, config)
@@ -165,6 +226,12 @@ def cmd_serve(args):
             poll_seconds=args.file_system_poll_wait_seconds,
             max_body_bytes=args.max_body_bytes,
             batching=_batching_params(args, batching),
+            shutdown_grace_seconds=args.shutdown_grace_seconds,
+            request_limits=limits.RequestLimits(
+                max_elements=args.max_request_elements,
+                max_string_bytes=args.max_request_string_bytes,
+                max_json_depth=args.max_json_depth,
+            ),
         )
     except (ValueError, OSError) as e:  # ConfigError is a ValueError
         return _fail("serve", e)
@@ -203,7 +270,11 @@ def cmd_serve(args):
     )
     while not stop.wait(0.5):
         pass
-    print("dlsuite serve: stopping: finishing requests in flight, unloading models", flush=True)
+    print(
+        f"dlsuite serve: stopping: refusing new requests, finishing those in flight (up to "
+        f"{args.shutdown_grace_seconds:g} s), then unloading models",
+        flush=True,
+    )
     model_server.stop()
     print("dlsuite serve: stopped", flush=True)
     return 0

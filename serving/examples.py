@@ -48,14 +48,18 @@ def example_from_json(features):
     )
 
 
-def input_from_json(body):
-    """The `Input` proto of a REST classify/regress body: `examples`, and optional `context`."""
+def _examples_json(body):
     examples = body.get("examples")
     if not isinstance(examples, list) or not examples:
         raise errors.invalid_argument(
             'the request needs "examples": a non-empty list of objects of feature name -> value(s).'
         )
-    parsed = [example_from_json(e) for e in examples]
+    return examples
+
+
+def input_from_json(body):
+    """The `Input` proto of a REST classify/regress body: `examples`, and optional `context`."""
+    parsed = [example_from_json(e) for e in _examples_json(body)]
     if "context" in body:
         return input_pb2.Input(
             example_list_with_context=input_pb2.ExampleListWithContext(
@@ -65,20 +69,44 @@ def input_from_json(body):
     return input_pb2.Input(example_list=input_pb2.ExampleList(examples=parsed))
 
 
-def serialize_input(input_proto):
+def serialize_json(body, budget):
+    """What serialize_input(input_from_json(body)) returns, counted against `budget` as it goes.
+
+    The count of examples and the context's share of the merged size are counted before anything
+    is built, and no Example proto is kept: each is serialized and dropped.
+    """
+    examples = _examples_json(body)
+    budget.take("examples", len(examples), strings=len(examples))
+    context = example_from_json(body["context"]).SerializeToString() if "context" in body else b""
+    what = "examples" + (" merged with their context" if context else "")
+    budget.take(what, 0, string_bytes=len(examples) * len(context))
+    serialized = []
+    for features in examples:
+        data = example_from_json(features).SerializeToString()
+        budget.take(what, 0, string_bytes=len(data))
+        serialized.append(context + data)
+    return serialized
+
+
+def serialize_input(input_proto, budget=None):
     """Serialized tf.Examples of an `Input`; context features are merged into every example.
 
     As TF Serving does it: the context's bytes, then the example's, parse as one Example whose
-    own features win over the context's.
+    own features win over the context's. With a `budget` (limits.Budget), the merged size is
+    counted before anything is merged.
     """
     kind = input_proto.WhichOneof("kind")
     if kind == "example_list":
-        serialized = [e.SerializeToString() for e in input_proto.example_list.examples]
+        items, context = input_proto.example_list.examples, b""
     elif kind == "example_list_with_context":
+        items = input_proto.example_list_with_context.examples
         context = input_proto.example_list_with_context.context.SerializeToString()
-        serialized = [context + e.SerializeToString() for e in input_proto.example_list_with_context.examples]
     else:
         raise errors.invalid_argument("Input is empty: set example_list or example_list_with_context.")
-    if not serialized:
+    if not items:
         raise errors.invalid_argument("Input has no examples.")
-    return serialized
+    if budget is not None:
+        budget.take("examples", len(items), strings=len(items))
+        merged = len(items) * len(context) + sum(e.ByteSize() for e in items)
+        budget.take("examples" + (" merged with their context" if context else ""), 0, string_bytes=merged)
+    return [context + e.SerializeToString() for e in items]

@@ -14,7 +14,7 @@ from tensorflow_serving.apis import (
 )
 from tensorflow_serving.apis import status_pb2 as apis_status_pb2
 
-from serving import errors, examples, inference, responses, tensors
+from serving import errors, examples, inference, limits, responses, tensors
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +45,14 @@ def _guarded(method):
 
 
 class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
-    def __init__(self, manager):
-        self._manager = manager
+    def __init__(self, manager, request_limits=limits.RequestLimits()):
+        self._manager, self._limits = manager, request_limits
 
     @_guarded
     def Predict(self, request, context):  # noqa: N802 (gRPC naming)
         servable = _servable(self._manager, request.model_spec)
-        inputs = {k: tensors.proto_to_array(v, k) for k, v in request.inputs.items()}
+        budget = limits.Budget(self._limits)
+        inputs = {k: tensors.proto_to_array(v, k, budget) for k, v in request.inputs.items()}
         signature, outputs = inference.predict(
             servable, request.model_spec.signature_name, inputs, list(request.output_filter)
         )
@@ -66,7 +67,7 @@ class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
     def Classify(self, request, context):  # noqa: N802
         servable = _servable(self._manager, request.model_spec)
         signature, classes, scores = inference.classify(
-            servable, request.model_spec.signature_name, examples.serialize_input(request.input)
+            servable, request.model_spec.signature_name, self._examples(request.input)
         )
         return classification_pb2.ClassificationResponse(
             model_spec=responses.model_spec(servable.name, servable.version, signature.name),
@@ -77,12 +78,15 @@ class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
     def Regress(self, request, context):  # noqa: N802
         servable = _servable(self._manager, request.model_spec)
         signature, values = inference.regress(
-            servable, request.model_spec.signature_name, examples.serialize_input(request.input)
+            servable, request.model_spec.signature_name, self._examples(request.input)
         )
         return regression_pb2.RegressionResponse(
             model_spec=responses.model_spec(servable.name, servable.version, signature.name),
             result=inference.regression_result(values),
         )
+
+    def _examples(self, input_proto):
+        return examples.serialize_input(input_proto, limits.Budget(self._limits))
 
     @_guarded
     def GetModelMetadata(self, request, context):  # noqa: N802
@@ -126,7 +130,7 @@ class ModelService(model_service_pb2_grpc.ModelServiceServicer):
         return response
 
 
-def make_server(manager, host, port, max_message_bytes, threads):
+def make_server(manager, host, port, max_message_bytes, threads, request_limits=limits.RequestLimits()):
     """A started-later grpc.Server with both services; returns (server, bound port)."""
     options = [
         ("grpc.max_receive_message_length", max_message_bytes),
@@ -136,7 +140,9 @@ def make_server(manager, host, port, max_message_bytes, threads):
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="grpc"), options=options
     )
-    prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(PredictionService(manager), server)
+    prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
+        PredictionService(manager, request_limits), server
+    )
     model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(manager), server)
     bound = server.add_insecure_port(f"{host}:{port}" if ":" not in host else f"[{host}]:{port}")
     if not bound:

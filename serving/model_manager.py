@@ -1,6 +1,7 @@
 """Model versions on disk -> loaded servables, as TF Serving's manager keeps them.
 
-Every `poll_seconds` each model's base path is listed (`<base>/<version>/`, numeric names); the
+Every `poll_seconds` each model's base path is listed (`<base>/<version>/`); as in TF Serving a
+version is a folder named by a decimal int64 (other names are skipped, logged once each); the
 version policy picks the versions to serve. Availability first: new versions are loaded and warmed
 up before the ones they replace are unloaded, so a model never has zero versions while one is
 ready. A version that fails to load is reported (state END with the error) and skipped until its
@@ -11,6 +12,7 @@ stopped changing between two polls (a Pusher copy in progress is not loaded half
 import dataclasses
 import logging
 import os
+import re
 import threading
 
 import grpc
@@ -21,6 +23,9 @@ from serving import errors
 
 State = get_model_status_pb2.ModelVersionStatus.State
 log = logging.getLogger(__name__)
+
+MAX_VERSION = 2**63 - 1  # versions are int64, as in TF Serving's protos
+_DECIMAL = re.compile(r"[0-9]+")  # ASCII digits only: str.isdigit() also takes '²'
 
 
 @dataclasses.dataclass
@@ -39,6 +44,7 @@ class _Model:
         self.servables = {}  # version -> servable; replaced whole, never mutated (lock-free reads)
         self.last_seen = {}  # version -> fingerprint at the previous poll
         self.unlisted = False  # the base path could not be listed at the last poll
+        self.skipped = set()  # folder names already logged as not a version
 
 
 def _fingerprint(path):
@@ -53,17 +59,42 @@ def _fingerprint(path):
     return tuple(sorted(found))
 
 
-def _versions_on_disk(base_path):
+def parse_version(name):
+    """The version a folder name means (a decimal int64, as TF Serving parses it), or None."""
+    if not _DECIMAL.fullmatch(name) or int(name) > MAX_VERSION:
+        return None
+    return int(name)
+
+
+def _versions_on_disk(model):
     """{version: path}; None when the base path cannot be listed (then nothing changes)."""
+    base_path = model.config.base_path
     try:
         names = os.listdir(base_path)
     except OSError:
         return None
-    return {
-        int(n): os.path.join(base_path, n)
-        for n in names
-        if n.isdigit() and os.path.isdir(os.path.join(base_path, n))
-    }
+    found = {}
+    for name in sorted(names):
+        path = os.path.join(base_path, name)
+        if not os.path.isdir(path):
+            continue
+        version = parse_version(name)
+        if version is None or version in found:
+            if name not in model.skipped:  # logged once, not at every poll
+                model.skipped.add(name)
+                why = "it is not a version number" if version is None else f"version {version} is taken"
+                log.warning(
+                    "model %s: ignoring folder %r in %s: %s (a version folder is named by a whole "
+                    "number from 0 to %d)",
+                    model.config.name,
+                    name,
+                    base_path,
+                    why,
+                    MAX_VERSION,
+                )
+            continue
+        found[version] = path
+    return found
 
 
 class ModelManager:
@@ -129,10 +160,13 @@ class ModelManager:
     def poll(self, initial=False):
         with self._cycle_lock:
             for model in list(self._models.values()):
-                self._poll_model(model, initial)
+                try:
+                    self._poll_model(model, initial)
+                except Exception:  # noqa: BLE001 -- one model's trouble must not stop the others
+                    log.exception("model %s: poll failed; retrying at the next poll", model.config.name)
 
     def _poll_model(self, model, initial):
-        on_disk = _versions_on_disk(model.config.base_path)
+        on_disk = _versions_on_disk(model)
         if on_disk is None:  # missing or unreadable: keep serving what is loaded
             if not model.unlisted:
                 log.warning("model %s: cannot list base path %s", model.config.name, model.config.base_path)

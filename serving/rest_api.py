@@ -8,11 +8,10 @@ POST /v1/models/{name}[/versions/{v} | /labels/{l}]:regress    same
 Errors: {"error": "..."} with TF Serving's HTTP code for the status.
 """
 
-import json
 import re
 import urllib.parse
 
-from serving import errors, examples, inference, predict_json, responses
+from serving import errors, examples, inference, limits, predict_json, responses
 
 _PATH = re.compile(
     r"^/v1/models/(?P<name>[^/:]+)"
@@ -26,8 +25,8 @@ def error_body(error):
 
 
 class RestApi:
-    def __init__(self, manager):
-        self._manager = manager
+    def __init__(self, manager, request_limits=limits.RequestLimits()):
+        self._manager, self._limits = manager, request_limits
 
     def handle(self, method, path, body):
         """-> (HTTP status code, JSON-ready dict)."""
@@ -48,10 +47,10 @@ class RestApi:
         if match["method"]:
             if method != "POST":
                 raise errors.not_found(f"Malformed request: {method} {path} (:{match['method']} needs POST)")
-            request = _parse_body(body)
+            request = _parse_body(body, self._limits)
             servable = self._manager.servable(name, version, label)
             handler = {"predict": _predict, "classify": _classify, "regress": _regress}[match["method"]]
-            return handler(servable, request)
+            return handler(servable, request, limits.Budget(self._limits))
         if method != "GET":
             raise errors.not_found(f"Malformed request: {method} {path} (status and metadata need GET)")
         if match["metadata"]:
@@ -59,11 +58,8 @@ class RestApi:
         return responses.status_json(self._manager.status(name, version, label))
 
 
-def _parse_body(body):
-    try:
-        request = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise errors.invalid_argument(f"JSON Parse error: {e}") from None
+def _parse_body(body, request_limits):
+    request = limits.parse_json(body, request_limits)
     if not isinstance(request, dict):
         raise errors.invalid_argument("JSON Value: the request body must be a JSON object.")
     signature_name = request.get("signature_name", "")
@@ -72,21 +68,24 @@ def _parse_body(body):
     return request
 
 
-def _predict(servable, request):
+def _predict(servable, request, budget):
     signature = servable.signature(request.get("signature_name"))
     inputs, row_format = predict_json.parse_request(signature.inputs, request)
+    for key, value in inputs.items():
+        if hasattr(value, "dtype"):
+            budget.take_array(f"input {key!r}", value)
     _, outputs = inference.predict(servable, signature.name, inputs)
     return predict_json.format_response(outputs, row_format)
 
 
-def _classify(servable, request):
-    serialized = examples.serialize_input(examples.input_from_json(request))
+def _classify(servable, request, budget):
+    serialized = examples.serialize_json(request, budget)
     _, classes, scores = inference.classify(servable, request.get("signature_name"), serialized)
     result = inference.classification_result(classes, scores)
     return {"results": [[[c.label, c.score] for c in item.classes] for item in result.classifications]}
 
 
-def _regress(servable, request):
-    serialized = examples.serialize_input(examples.input_from_json(request))
+def _regress(servable, request, budget):
+    serialized = examples.serialize_json(request, budget)
     _, values = inference.regress(servable, request.get("signature_name"), serialized)
     return {"results": values.tolist()}

@@ -3,9 +3,10 @@
 import dataclasses
 import logging
 import os
+import time
 
 from serving import config as config_lib
-from serving import grpc_api, http_server, model_manager, rest_api, warmup
+from serving import grpc_api, http_server, limits, model_manager, rest_api, warmup
 
 log = logging.getLogger(__name__)
 
@@ -21,14 +22,16 @@ class ServerOptions:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # REST bodies and gRPC messages
     grpc_threads: int = 16
     batching: object = None  # batching.BatchingParameters, or None for no batching
-    shutdown_grace_seconds: float = 10.0
+    shutdown_grace_seconds: float = 10.0  # how long stop() lets requests in flight finish
+    request_limits: limits.RequestLimits = limits.RequestLimits()
 
 
 class ModelServer:
     """Serves the models of `server_config` (a ModelServerConfig) as TF Serving does.
 
     `start()` loads what is on disk, then opens the APIs; `rest_port` / `grpc_port` are the bound
-    ports afterwards. `stop()` stops accepting, lets requests in flight finish, unloads.
+    ports afterwards. `stop()` stops accepting on every connection, lets requests in flight finish
+    (up to `shutdown_grace_seconds`), then unloads.
     """
 
     def __init__(self, server_config, options=ServerOptions()):
@@ -59,12 +62,20 @@ class ModelServer:
         try:
             if opts.grpc_port is not None:
                 self._grpc, self.grpc_port = grpc_api.make_server(
-                    self.manager, opts.host, opts.grpc_port, opts.max_body_bytes, opts.grpc_threads
+                    self.manager,
+                    opts.host,
+                    opts.grpc_port,
+                    opts.max_body_bytes,
+                    opts.grpc_threads,
+                    opts.request_limits,
                 )
                 self._grpc.start()
             if opts.rest_port is not None:
                 self._rest = http_server.RestServer(
-                    rest_api.RestApi(self.manager), opts.host, opts.rest_port, opts.max_body_bytes
+                    rest_api.RestApi(self.manager, opts.request_limits),
+                    opts.host,
+                    opts.rest_port,
+                    opts.max_body_bytes,
                 )
                 self.rest_port = self._rest.port
                 self._rest.start()
@@ -75,13 +86,17 @@ class ModelServer:
 
     def stop(self):
         grace = self.options.shutdown_grace_seconds
-        stopped = self._grpc.stop(grace) if self._grpc is not None else None
+        deadline = time.monotonic() + grace
         if self._rest is not None:
-            self._rest.stop(grace)
-        if stopped is not None:
-            stopped.wait(grace)
+            self._rest.stop_accepting()
+        # gRPC refuses new calls at once (UNAVAILABLE) and cancels what still runs after `grace`.
+        grpc_done = self._grpc.stop(grace) if self._grpc is not None else None
+        rest_idle = self._rest is None or self._rest.wait_idle(max(0.0, deadline - time.monotonic()))
+        grpc_idle = grpc_done is None or grpc_done.wait(max(0.0, deadline - time.monotonic()) + 1.0)
+        if not (rest_idle and grpc_idle):
+            log.warning("shutdown: requests still in flight after %s s; unloading anyway", grace)
         self._rest = self._grpc = None
-        self.manager.stop()
+        self.manager.stop()  # only now: no request runs on the models any more
 
     def __enter__(self):
         return self.start()

@@ -117,7 +117,40 @@ def array_to_proto(array):
     )
 
 
-def proto_to_array(proto, name):
+def declared_elements(proto, name):
+    """The element count of a TensorProto's declared shape (values may be fewer: TF repeats the last)."""
+    if proto.tensor_shape.unknown_rank:
+        raise errors.invalid_argument(f"input {name!r}: the TensorProto's shape has unknown rank.")
+    count = 1
+    for dim in proto.tensor_shape.dim:
+        if dim.size < 0:
+            raise errors.invalid_argument(
+                f"input {name!r}: shape {[d.size for d in proto.tensor_shape.dim]} has a negative dimension."
+            )
+        count *= dim.size
+    return count
+
+
+def _take(proto, name, budget):
+    """Counts a TensorProto against the request's budget before anything is allocated for it.
+
+    As TF's Tensor::FromProto (and tf.make_ndarray), a tensor with fewer values than its shape is
+    filled with its last value (zeros when it has none), so the declared shape is what is counted.
+    """
+    count, what = declared_elements(proto, name), f"input {name!r}"
+    if proto.dtype != tf.string.as_datatype_enum:
+        return budget.take(what, count)
+    budget.take(what, count, strings=count)
+    values = proto.string_val
+    if len(values) > count:
+        raise errors.invalid_argument(f"{what}: {len(values):,} string values for a shape of {count:,}.")
+    if values:
+        budget.take(what, 0, string_bytes=sum(map(len, values)) + (count - len(values)) * len(values[-1]))
+
+
+def proto_to_array(proto, name, budget=None):
+    if budget is not None:
+        _take(proto, name, budget)
     try:
         return tf.make_ndarray(proto)
     except (TypeError, ValueError) as e:

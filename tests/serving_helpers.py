@@ -25,6 +25,7 @@ LENET5, TOY = "lenet5", "toy"
 LABELS = {"stable": 1, "canary": 2}
 LOCAL_MAX_BODY_BYTES = 1_000_000  # the local server's body limit (the oversized-body tests exceed it)
 _READY = re.compile(r"ready rest_port=(\d+) grpc_port=(\d+)")
+_RUNNING = {}  # rest_url -> ServerProcess: lets tests find the process behind a session endpoint
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +70,22 @@ def build_toy_model(export_dir):
         toy, str(export_dir), signatures={"serving_default": toy.predict, "regress": toy.regress}
     )
     set_method_names(str(export_dir), {"regress": REGRESS_METHOD})
+
+
+def build_slow_model(export_dir):
+    """serving_default: `seconds` float [N] -> `seconds`, answered after sleeping max(seconds) (no CPU)."""
+    import tensorflow as tf
+    from tensorflow.python.data.experimental.ops.testing import sleep
+
+    class Slow(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32, name="seconds")])
+        def sleep(self, seconds):
+            micros = tf.cast(tf.reduce_max(seconds) * 5e5, tf.int64)  # get_single_element waits twice
+            slept = tf.data.Dataset.from_tensors(seconds).apply(sleep(micros))
+            return {"seconds": slept.get_single_element()}
+
+    slow = Slow()
+    tf.saved_model.save(slow, str(export_dir), signatures={"serving_default": slow.sleep})
 
 
 def toy_expected(x, tag):
@@ -125,6 +142,7 @@ class ServerProcess:
                 break
         self.rest_url = f"http://127.0.0.1:{self.rest_port}"
         self.grpc_target = f"127.0.0.1:{self.grpc_port}"
+        _RUNNING[self.rest_url] = self
 
     def _read(self):
         for line in self.proc.stdout:
@@ -133,11 +151,13 @@ class ServerProcess:
         self._lines.put(None)
 
     def log_tail(self, chars=3000):
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return "".join(self.stdout_lines)[-chars:] + self.log_path.read_text()[-chars:]
 
     def stop(self, timeout=60):
         """SIGTERM, then wait; returns the exit code."""
+        _RUNNING.pop(getattr(self, "rest_url", None), None)
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
@@ -147,6 +167,11 @@ class ServerProcess:
             code = self.proc.wait()
         self._log.close()
         return code
+
+
+def server_process(endpoint):
+    """The ServerProcess serving `endpoint` (a local one), or None."""
+    return _RUNNING.get(endpoint.rest_url)
 
 
 def main(argv=None):
