@@ -8,7 +8,8 @@ def check_image_batch(x, image_shape, model_name):
     """Returns `x` as the model takes it, or raises ValueError naming the expected shape.
 
     Nested lists become a float32 array. A batch of one-channel images may come
-    without its channel axis, (N, H, W); it gets one. Inputs without a static shape (datasets, generators) pass unchecked.
+    without its channel axis, (N, H, W); it gets one. Inputs without a static
+    shape (datasets, generators) pass unchecked.
     """
     if isinstance(x, list):
         x = np.asarray(x, dtype="float32")
