@@ -18,10 +18,14 @@ setup(
         "tensorflow-serving-api==2.16.*",
         "matplotlib",
         "tqdm",
+        "orjson",  # REST request bodies (serving/limits.py)
+        "prometheus_client",  # TF Serving's /monitoring/prometheus/metrics
     ],
     extras_require={
         # `dlsuite data fetch` (online: TFDS downloads at run time; tests use its offline mock_data).
         "data": ["tensorflow-datasets==4.9.*"],
+        # tools/bench/serving_transport.py: our REST transport against uvicorn's.
+        "bench": ["uvicorn", "httptools"],
         "test": [
             "pytest",
             "ruff",

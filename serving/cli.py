@@ -1,6 +1,7 @@
 """`dlsuite serve` and `dlsuite predict`: the model server and its client on the command line.
 
 dlsuite serve --model-base-path DIR [--model-name N] | --model-config-file F
+              (or tensorflow_model_server's own flags, verbatim: serving/tfs_flags.py)
               [--rest-port 8501] [--grpc-port 8500] [--host 127.0.0.1] [--enable-batching ...]
               [--max-body-bytes B] [--max-request-elements N] [--max-request-string-bytes B]
               [--max-json-depth D] [--shutdown-grace-seconds S]
@@ -14,6 +15,8 @@ import os
 import signal
 import sys
 import threading
+
+from serving import tfs_flags
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -36,9 +39,13 @@ def add_commands(subparsers):
     )
     models.add_argument("--model-name", help="name of that model in URLs (default: the folder's name)")
     models.add_argument("--model-config-file", help="TF Serving's model config (text ModelServerConfig)")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
-    serve.add_argument("--rest-port", type=int, default=8501, help="REST port; 0 picks a free one")
-    serve.add_argument("--grpc-port", type=int, default=8500, help="gRPC port; 0 picks a free one")
+    serve.add_argument(
+        "--host",
+        help="address to listen on (default: loopback only; with TF Serving's --port / --rest_api_port, "
+        "every interface, as tensorflow_model_server)",
+    )
+    serve.add_argument("--rest-port", type=int, help="REST port (default 8501); 0 picks a free one")
+    serve.add_argument("--grpc-port", type=int, help="gRPC port (default 8500); 0 picks a free one")
     serve.add_argument(
         "--file-system-poll-wait-seconds",
         type=float,
@@ -89,6 +96,7 @@ def add_commands(subparsers):
     batching.add_argument("--batch-timeout-micros", type=int)
     batching.add_argument("--num-batch-threads", type=int)
     batching.add_argument("--max-enqueued-batches", type=int)
+    tfs_flags.add_flags(serve)
     serve.set_defaults(func=cmd_serve)
 
     predict = subparsers.add_parser("predict", help="send a request to a model server (REST or gRPC)")
@@ -126,7 +134,7 @@ def _quiet():
 
 def _check_ranges(args):
     for flag, port in (("--rest-port", args.rest_port), ("--grpc-port", args.grpc_port)):
-        if not 0 <= port <= 65535:
+        if port is not None and not 0 <= port <= 65535:
             raise ValueError(f"{flag} {port}: a port is 0 to 65535 (0 picks a free one).")
     at_least_one = {
         "--max-body-bytes": args.max_body_bytes,
@@ -153,12 +161,17 @@ def _check_ranges(args):
 
 def _check_usage(args):
     """Usage errors, found before TensorFlow is imported (so they print as one clean line)."""
+    tfs_flags.normalize(args)
     if bool(args.model_base_path) == bool(args.model_config_file):
-        raise ValueError("pass either --model-base-path DIR or --model-config-file FILE (one of them).")
+        raise ValueError(
+            "pass either --model-base-path DIR or --model-config-file FILE (one of them; TF Serving's "
+            "--model_base_path / --model_config_file also work)."
+        )
     _check_ranges(args)
     files = {
         "--model-config-file": args.model_config_file,
         "--batching-parameters-file": args.batching_parameters_file,
+        "--monitoring_config_file": args.monitoring_config_file,
     }
     for flag, path in files.items():
         if path and not os.access(path, os.R_OK):
@@ -208,30 +221,55 @@ def _describe_models(manager, errors):
     return lines
 
 
+def _read_before_tensorflow(args):
+    """Model config, batching parameters and monitoring config, read and checked without TensorFlow."""
+    from serving import batching, config, limits, monitoring_config
+
+    return (
+        config,
+        _server_config(args, config),
+        _batching_params(args, batching),
+        monitoring_config.read(args.monitoring_config_file),
+        limits.RequestLimits(
+            max_elements=args.max_request_elements,
+            max_string_bytes=args.max_request_string_bytes,
+            max_json_depth=args.max_json_depth,
+        ),
+    )
+
+
 def cmd_serve(args):
+    if getattr(args, "tfs_version", None):
+        print("dlsuite serve (TensorFlow Serving API compatible)")
+        return 0
     try:
         _check_usage(args)
-    except ValueError as e:
+        config, server_config, batching_params, monitoring, request_limits = _read_before_tensorflow(args)
+    except (ValueError, OSError) as e:  # ConfigError is a ValueError
         return _fail("serve", e)
     _quiet()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from serving import batching, config, errors, limits, server
+    from serving import errors, rest_api, server
 
     try:
-        server_config = _server_config(args, config)
         options = server.ServerOptions(
             host=args.host,
             rest_port=args.rest_port,
             grpc_port=args.grpc_port,
             poll_seconds=args.file_system_poll_wait_seconds,
             max_body_bytes=args.max_body_bytes,
-            batching=_batching_params(args, batching),
+            batching=batching_params,
             shutdown_grace_seconds=args.shutdown_grace_seconds,
-            request_limits=limits.RequestLimits(
-                max_elements=args.max_request_elements,
-                max_string_bytes=args.max_request_string_bytes,
-                max_json_depth=args.max_json_depth,
+            request_limits=request_limits,
+            api_options=rest_api.ApiOptions(
+                method_name_check=args.enable_signature_method_name_check,
+                tensor_content=args.enable_serialization_as_tensor_content,
             ),
+            grpc_channel_arguments=tuple(args.grpc_channel_arguments),
+            model_config_file=args.model_config_file,
+            config_poll_seconds=args.model_config_file_poll_wait_seconds,
+            monitoring=monitoring,
+            warmup=args.enable_model_warmup,
         )
     except (ValueError, OSError) as e:  # ConfigError is a ValueError
         return _fail("serve", e)
@@ -265,7 +303,8 @@ def cmd_serve(args):
     grpc = f"{args.host}:{model_server.grpc_port}" if model_server.grpc_port else "off"
     print(f"dlsuite serve: REST {rest}  gRPC {grpc}  (SIGTERM or Ctrl-C stops)", flush=True)
     print(
-        f"dlsuite serve: ready rest_port={model_server.rest_port} grpc_port={model_server.grpc_port}",
+        f"dlsuite serve: ready rest_port={model_server.rest_port or 0} "
+        f"grpc_port={model_server.grpc_port or 0}",
         flush=True,
     )
     while not stop.wait(0.5):

@@ -1,12 +1,14 @@
 """TF Serving's gRPC API with the official stubs: PredictionService and ModelService."""
 
 import logging
+import time
 from concurrent import futures
 
 import grpc
 from tensorflow_serving.apis import (
     classification_pb2,
     model_management_pb2,
+    model_pb2,
     model_service_pb2_grpc,
     predict_pb2,
     prediction_service_pb2_grpc,
@@ -14,9 +16,11 @@ from tensorflow_serving.apis import (
 )
 from tensorflow_serving.apis import status_pb2 as apis_status_pb2
 
-from serving import errors, examples, inference, limits, responses, tensors
+from serving import errors, examples, inference, limits, multi_inference, responses, tensors
+from serving.rest_api import ApiOptions
 
 log = logging.getLogger(__name__)
+_NO_SPEC = model_pb2.ModelSpec()
 
 
 def _version_and_label(spec):
@@ -32,21 +36,29 @@ def _guarded(method):
     """Turns ServingError (and any other error) into the call's gRPC status."""
 
     def wrapper(self, request, context):
+        started, status = time.monotonic(), "OK"
         try:
             return method(self, request, context)
-        except errors.ServingError as e:
-            context.abort(e.code, e.message)
         except Exception as e:  # noqa: BLE001
             error = errors.from_exception(e)
+            status = error.code.name
             context.abort(error.code, error.message)
+        finally:
+            metrics = getattr(self, "_metrics", None)
+            if metrics is not None:
+                spec = request.tasks[0].model_spec if hasattr(request, "tasks") and request.tasks else None
+                name = (spec or getattr(request, "model_spec", None) or _NO_SPEC).name
+                if name:  # not HandleReloadConfigRequest
+                    metrics.record_request(name, method.__name__, "GRPC", status, time.monotonic() - started)
 
     wrapper.__name__ = method.__name__
     return wrapper
 
 
 class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
-    def __init__(self, manager, request_limits=limits.RequestLimits()):
-        self._manager, self._limits = manager, request_limits
+    def __init__(self, manager, request_limits=limits.RequestLimits(), options=ApiOptions(), metrics=None):
+        self._manager, self._limits, self._options = manager, request_limits, options
+        self._metrics = metrics
 
     @_guarded
     def Predict(self, request, context):  # noqa: N802 (gRPC naming)
@@ -60,14 +72,17 @@ class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
             model_spec=responses.model_spec(servable.name, servable.version, signature.name)
         )
         for key, value in outputs.items():
-            response.outputs[key].CopyFrom(tensors.array_to_proto(value))
+            response.outputs[key].CopyFrom(tensors.array_to_proto(value, self._options.tensor_content))
         return response
 
     @_guarded
     def Classify(self, request, context):  # noqa: N802
         servable = _servable(self._manager, request.model_spec)
         signature, classes, scores = inference.classify(
-            servable, request.model_spec.signature_name, self._examples(request.input)
+            servable,
+            request.model_spec.signature_name,
+            self._examples(request.input),
+            self._options.method_name_check,
         )
         return classification_pb2.ClassificationResponse(
             model_spec=responses.model_spec(servable.name, servable.version, signature.name),
@@ -78,7 +93,10 @@ class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
     def Regress(self, request, context):  # noqa: N802
         servable = _servable(self._manager, request.model_spec)
         signature, values = inference.regress(
-            servable, request.model_spec.signature_name, self._examples(request.input)
+            servable,
+            request.model_spec.signature_name,
+            self._examples(request.input),
+            self._options.method_name_check,
         )
         return regression_pb2.RegressionResponse(
             model_spec=responses.model_spec(servable.name, servable.version, signature.name),
@@ -99,17 +117,21 @@ class PredictionService(prediction_service_pb2_grpc.PredictionServiceServicer):
 
     @_guarded
     def MultiInference(self, request, context):  # noqa: N802
-        raise errors.ServingError(
-            grpc.StatusCode.UNIMPLEMENTED, "MultiInference is not served; use Classify or Regress."
+        tasks = request.tasks
+        servable = _servable(self._manager, tasks[0].model_spec) if tasks else None
+        return multi_inference.multi_inference(
+            servable, request, self._examples(request.input), self._options.method_name_check
         )
 
 
 class ModelService(model_service_pb2_grpc.ModelServiceServicer):
-    def __init__(self, manager):
-        self._manager = manager
+    def __init__(self, manager, metrics=None):
+        self._manager, self._metrics = manager, metrics
 
     @_guarded
     def GetModelStatus(self, request, context):  # noqa: N802
+        if not request.model_spec.name:
+            raise errors.invalid_argument("Missing ModelSpec")
         version, label = _version_and_label(request.model_spec)
         return responses.status_response(self._manager.status(request.model_spec.name, version, label))
 
@@ -130,20 +152,31 @@ class ModelService(model_service_pb2_grpc.ModelServiceServicer):
         return response
 
 
-def make_server(manager, host, port, max_message_bytes, threads, request_limits=limits.RequestLimits()):
+def make_server(
+    manager,
+    host,
+    port,
+    max_message_bytes,
+    threads,
+    request_limits=limits.RequestLimits(),
+    options=ApiOptions(),
+    channel_arguments=(),
+    metrics=None,
+):
     """A started-later grpc.Server with both services; returns (server, bound port)."""
-    options = [
+    grpc_options = [
         ("grpc.max_receive_message_length", max_message_bytes),
         ("grpc.max_send_message_length", max_message_bytes),
         ("grpc.so_reuseport", 0),
+        *channel_arguments,
     ]
     server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="grpc"), options=options
+        futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="grpc"), options=grpc_options
     )
     prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(
-        PredictionService(manager, request_limits), server
+        PredictionService(manager, request_limits, options, metrics), server
     )
-    model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(manager), server)
+    model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelService(manager, metrics), server)
     bound = server.add_insecure_port(f"{host}:{port}" if ":" not in host else f"[{host}]:{port}")
     if not bound:
         raise OSError(f"cannot bind gRPC to {host}:{port}; pick another --grpc-port.")

@@ -52,7 +52,7 @@ class GrpcClient:
             model_spec=_spec(model, signature_name, version, label), output_filter=list(output_filter)
         )
         for key, value in inputs.items():
-            request.inputs[key].CopyFrom(tensors.array_to_proto(value))
+            request.inputs[key].CopyFrom(tensors.array_to_proto(value, tensor_content=True))
         response = self._call(self.prediction.Predict, request)
         return response.model_spec, {k: tf.make_ndarray(v) for k, v in response.outputs.items()}
 

@@ -96,10 +96,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _reply(self, code, payload):
         if self.server.tracker.stopping:
             self.close_connection = True  # no next request on this connection
-        data = json.dumps(payload).encode("utf-8")
+        content_type = getattr(payload, "content_type", None)  # rest_api.TextReply: not JSON
+        data = payload.data if content_type else json.dumps(payload).encode("utf-8")
         head = (
             f"HTTP/1.1 {code} {self.responses.get(code, ('',))[0]}\r\n"
-            "Content-Type: application/json\r\n"
+            f"Content-Type: {content_type or 'application/json'}\r\n"
             f"Content-Length: {len(data)}\r\n"
             + ("Connection: close\r\n" if self.close_connection else "")
             + "\r\n"

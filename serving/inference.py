@@ -25,9 +25,9 @@ def predict(servable, signature_name, inputs, output_filter=()):
     return signature, outputs
 
 
-def _example_signature(servable, signature_name, method, what):
+def _example_signature(servable, signature_name, method, what, method_check):
     signature = servable.signature(signature_name)
-    if signature.method_name != method:
+    if method_check and signature.method_name != method:
         raise errors.invalid_argument(
             f"Expected {what} signature method_name to be {method}. Was: {signature.method_name}. "
             "Name a signature exported for this method with signature_name."
@@ -42,9 +42,13 @@ def _run_examples(servable, signature, serialized):
     return servable.run(signature, {key: np.array(serialized, dtype=object)})
 
 
-def classify(servable, signature_name, serialized):
-    """-> (signature, classes [N, K] bytes or None, scores [N, K] float or None)."""
-    signature = _example_signature(servable, signature_name, CLASSIFY_METHOD, "classification")
+def classify(servable, signature_name, serialized, method_check=False):
+    """-> (signature, classes [N, K] bytes or None, scores [N, K] float or None).
+
+    The signature's method name is checked only with `method_check` (TF Serving's
+    --enable_signature_method_name_check): TF2 exports record every signature as `predict`.
+    """
+    signature = _example_signature(servable, signature_name, CLASSIFY_METHOD, "classification", method_check)
     outputs = _run_examples(servable, signature, serialized)
     classes, scores = outputs.get(CLASSIFY_CLASSES), outputs.get(CLASSIFY_SCORES)
     if classes is None and scores is None:
@@ -64,9 +68,9 @@ def classify(servable, signature_name, serialized):
     return signature, classes, scores
 
 
-def regress(servable, signature_name, serialized):
+def regress(servable, signature_name, serialized, method_check=False):
     """-> (signature, values [N] float)."""
-    signature = _example_signature(servable, signature_name, REGRESS_METHOD, "regression")
+    signature = _example_signature(servable, signature_name, REGRESS_METHOD, "regression", method_check)
     outputs = _run_examples(servable, signature, serialized)
     values = outputs.get(REGRESS_OUTPUTS)
     n = len(serialized)

@@ -14,6 +14,7 @@ import json
 import re
 
 import numpy as np
+import orjson
 
 from serving import errors
 
@@ -108,6 +109,10 @@ def parse_json(body, limits):
             f"JSON body nests more than {limits.max_json_depth} levels deep; tensors need a few levels, "
             "flatten the request."
         )
+    try:
+        return orjson.loads(body)  # 3-5x json.loads on tensors of numbers
+    except orjson.JSONDecodeError:
+        pass  # NaN / Infinity (TF Serving takes them), integers past 64 bits, bad JSON: json decides
     try:
         return json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as e:

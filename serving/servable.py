@@ -56,14 +56,46 @@ def read_meta_graph(path):
 class Servable:
     """A SavedModel version ready to answer requests.
 
-    `run(signature_name, inputs)` checks the inputs against the signature (names, dtypes, shapes)
+    `run(signature_name, inputs)` checks the inputs against the signature (names, dtypes)
     and returns numpy outputs; with batching parameters, concurrent calls are batched.
     """
 
     def __init__(self, name, version, path, batching_params=None):
         self.name, self.version, self.path = name, version, path
         self.meta_graph = read_meta_graph(path)
-        self._model = tf.saved_model.load(path, tags=["serve"])
+        self._session_model = None
+        try:
+            self._model = tf.saved_model.load(path, tags=["serve"])
+        except Exception as e:  # noqa: BLE001 -- TF1 graphs: TF Serving's session loader takes them
+            if self.meta_graph.HasField("object_graph_def") and self.meta_graph.object_graph_def.nodes:
+                raise  # a TF2 SavedModel: the session loader cannot do better
+            log.info("%s: object-graph loader failed (%s); loading with a tf.compat.v1 Session", path, e)
+            self._load_with_session(path)
+        else:
+            self._load_signatures()
+        self._batchers = {}
+        if batching_params is not None:
+            for key, signature in self.signatures.items():
+                self._batchers[key] = batching.Batcher(
+                    lambda inputs, s=signature: self._call(s, inputs), batching_params
+                )
+
+    def _load_with_session(self, path):
+        from serving.session_loader import SessionModel
+
+        self._session_model = SessionModel(path)
+        self.signatures = {
+            key: Signature(
+                name=key,
+                method_name=self.meta_graph.signature_def[key].method_name,
+                inputs=function.input_specs,
+                outputs=function.output_specs,
+                function=function,
+            )
+            for key, function in self._session_model.signatures.items()
+        }
+
+    def _load_signatures(self):
         self.signatures = {}
         for key, function in self._model.signatures.items():
             signature_def = self.meta_graph.signature_def.get(key)
@@ -74,12 +106,6 @@ class Servable:
                 outputs=dict(function.structured_outputs),
                 function=function,
             )
-        self._batchers = {}
-        if batching_params is not None:
-            for key, signature in self.signatures.items():
-                self._batchers[key] = batching.Batcher(
-                    lambda inputs, s=signature: self._call(s, inputs), batching_params
-                )
 
     def signature(self, name):
         name = name or DEFAULT_SIGNATURE
@@ -104,16 +130,22 @@ class Servable:
             )
         except (tf.errors.OpError, ValueError, TypeError) as e:
             raise errors.from_exception(e) from None
-        return {k: v.numpy() for k, v in outputs.items()}
+        return {k: v.numpy() if hasattr(v, "numpy") else np.asarray(v) for k, v in outputs.items()}
 
     def close(self):
         for batcher in self._batchers.values():
             batcher.close()
         self._batchers = {}
+        if self._session_model is not None:
+            self._session_model.close()
 
 
 def check_inputs(signature, inputs):
-    """TF Serving's checks: the exact input names, each with the signature's dtype and a fitting shape."""
+    """TF Serving's checks: the exact input names, each with the signature's dtype.
+
+    Shapes are not checked here, as in TF Serving: the model itself rejects what it cannot take
+    (INVALID_ARGUMENT), so half_plus_two's x [-1, 1] also takes [2.0, 3.0] as TF Serving's does.
+    """
     expected, given = set(signature.inputs), set(inputs)
     if expected != given:
         raise errors.invalid_argument(
@@ -133,10 +165,6 @@ def check_inputs(signature, inputs):
             raise errors.invalid_argument(
                 f"input {key!r} expects {spec.dtype.name} but {_dtype_name(array)} was provided."
             )
-        if not spec.shape.is_compatible_with(array.shape):
-            raise errors.invalid_argument(
-                f"input {key!r} expects shape {_shape(spec.shape)} but got {list(array.shape)}."
-            )
         checked[key] = array
     return checked
 
@@ -145,11 +173,3 @@ def _dtype_name(array):
     if array.dtype == object or array.dtype.kind in "SU":
         return "string"
     return tf.dtypes.as_dtype(array.dtype).name if array.dtype.kind in "biuf" else str(array.dtype)
-
-
-def _shape(shape):
-    return (
-        "[" + ", ".join("-1" if d is None else str(d) for d in shape.as_list()) + "]"
-        if shape.rank is not None
-        else "?"
-    )

@@ -6,7 +6,17 @@ import os
 import time
 
 from serving import config as config_lib
-from serving import grpc_api, http_server, limits, model_manager, rest_api, warmup
+from serving import (
+    config_watcher,
+    grpc_api,
+    http_server,
+    limits,
+    model_manager,
+    monitoring_config,
+    rest_api,
+    warmup,
+)
+from serving.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +34,12 @@ class ServerOptions:
     batching: object = None  # batching.BatchingParameters, or None for no batching
     shutdown_grace_seconds: float = 10.0  # how long stop() lets requests in flight finish
     request_limits: limits.RequestLimits = limits.RequestLimits()
+    api_options: rest_api.ApiOptions = rest_api.ApiOptions()
+    grpc_channel_arguments: tuple = ()  # TF Serving's --grpc_channel_arguments, as (key, value)
+    model_config_file: str | None = None  # re-read every config_poll_seconds when > 0
+    config_poll_seconds: float = 0.0  # TF Serving's --model_config_file_poll_wait_seconds
+    monitoring: monitoring_config.Monitoring = monitoring_config.Monitoring()
+    warmup: bool = True  # TF Serving's --enable_model_warmup
 
 
 class ModelServer:
@@ -36,11 +52,18 @@ class ModelServer:
 
     def __init__(self, server_config, options=ServerOptions()):
         self.options = options
+        self.metrics = Metrics()
         self.manager = model_manager.ModelManager(
             server_config,
-            load=lambda name, version, path: warmup.load_servable(name, version, path, options.batching),
+            load=self.metrics.timed_load(
+                lambda name, version, path: warmup.load_servable(
+                    name, version, path, options.batching, options.warmup
+                )
+            ),
             poll_seconds=options.poll_seconds,
         )
+        self.metrics.watch(self.manager)
+        self._watcher = None
         self._rest = self._grpc = None
         self.rest_port = self.grpc_port = None
 
@@ -68,23 +91,40 @@ class ModelServer:
                     opts.max_body_bytes,
                     opts.grpc_threads,
                     opts.request_limits,
+                    opts.api_options,
+                    opts.grpc_channel_arguments,
+                    self.metrics,
                 )
                 self._grpc.start()
             if opts.rest_port is not None:
                 self._rest = http_server.RestServer(
-                    rest_api.RestApi(self.manager, opts.request_limits),
+                    rest_api.RestApi(
+                        self.manager,
+                        opts.request_limits,
+                        opts.api_options,
+                        self.metrics,
+                        opts.monitoring.prometheus_path,
+                    ),
                     opts.host,
                     opts.rest_port,
                     opts.max_body_bytes,
                 )
                 self.rest_port = self._rest.port
                 self._rest.start()
+            if opts.model_config_file and opts.config_poll_seconds > 0:
+                self._watcher = config_watcher.ConfigWatcher(
+                    opts.model_config_file, self.manager, opts.config_poll_seconds
+                )
+                self._watcher.start()
         except BaseException:
             self.stop()
             raise
         return self
 
     def stop(self):
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
         grace = self.options.shutdown_grace_seconds
         deadline = time.monotonic() + grace
         if self._rest is not None:

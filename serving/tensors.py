@@ -103,18 +103,38 @@ _FAST_DTYPES = {
 }
 
 
-def array_to_proto(array):
-    """numpy -> TensorProto; numbers as raw tensor_content (what tf.make_tensor_proto writes)."""
+# TF Serving's typed value fields (what it fills unless --enable_serialization_as_tensor_content)
+_TYPED_FIELDS = {
+    "f": {4: "float_val", 8: "double_val", 2: "half_val"},
+    "i": {1: "int_val", 2: "int_val", 4: "int_val", 8: "int64_val"},
+    "u": {1: "int_val", 2: "int_val", 4: "uint32_val", 8: "uint64_val"},
+    "b": {1: "bool_val"},
+}
+
+
+def array_to_proto(array, tensor_content=False):
+    """numpy -> TensorProto. Values in the typed fields (float_val, int64_val, string_val, ...) as TF
+    Serving answers by default; with `tensor_content`, numbers as raw bytes (tf.make_tensor_proto's way)."""
     array = np.asarray(array)
-    enum = _FAST_DTYPES.get(array.dtype)
-    if enum is None:
-        return tf.make_tensor_proto(array)
     shape = tensor_shape_pb2.TensorShapeProto(
         dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=d) for d in array.shape]
     )
-    return tensor_pb2.TensorProto(
-        dtype=enum, tensor_shape=shape, tensor_content=np.ascontiguousarray(array).tobytes()
-    )
+    if array.dtype == object or array.dtype.kind == "S":
+        proto = tensor_pb2.TensorProto(dtype=tf.string.as_datatype_enum, tensor_shape=shape)
+        proto.string_val.extend(v if isinstance(v, bytes) else str(v).encode("utf-8") for v in array.flat)
+        return proto
+    enum = _FAST_DTYPES.get(array.dtype)
+    if tensor_content and enum is not None:
+        return tensor_pb2.TensorProto(
+            dtype=enum, tensor_shape=shape, tensor_content=np.ascontiguousarray(array).tobytes()
+        )
+    field = _TYPED_FIELDS.get(array.dtype.kind, {}).get(array.dtype.itemsize)
+    if field is None or tensor_content:
+        return tf.make_tensor_proto(array)
+    proto = tensor_pb2.TensorProto(dtype=tf.as_dtype(array.dtype).as_datatype_enum, tensor_shape=shape)
+    values = array.view(np.uint16) if field == "half_val" else array
+    getattr(proto, field).extend(values.ravel().tolist())
+    return proto
 
 
 def declared_elements(proto, name):

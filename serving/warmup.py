@@ -21,9 +21,11 @@ MAX_WARMUP_RECORDS = 1000  # TF Serving's limit
 log = logging.getLogger(__name__)
 
 
-def load_servable(name, version, path, batching_params=None):
-    """A warmed-up Servable; raises if the SavedModel or a warmup request fails."""
+def load_servable(name, version, path, batching_params=None, warm=True):
+    """A warmed-up Servable (unless not `warm`); raises if the SavedModel or a warmup request fails."""
     servable = Servable(name, version, path, batching_params)
+    if not warm:
+        return servable
     try:
         warmup_path = os.path.join(path, WARMUP_FILE)
         if tf.io.gfile.exists(warmup_path):

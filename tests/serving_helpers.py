@@ -14,6 +14,7 @@ import queue
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -117,11 +118,14 @@ def write_layout(out_dir, pushed_model, container_base=None):
 class ServerProcess:
     """`dlsuite serve ... --rest-port 0 --grpc-port 0` in a fresh process; `.rest_url`, `.grpc_target`."""
 
-    def __init__(self, *args, log_path, timeout=180):
+    def __init__(self, *args, log_path, timeout=180, command=None):
+        """`command`: the whole command line instead (e.g. TF Serving's flags, see `tfs`)."""
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
         self.log_path = pathlib.Path(log_path)
         self._log = open(self.log_path, "w")
-        command = [sys.executable, "-m", "tools.cli", "serve", "--rest-port", "0", "--grpc-port", "0", *args]
+        command = command or [
+            sys.executable, "-m", "tools.cli", "serve", "--rest-port", "0", "--grpc-port", "0", *args
+        ]  # fmt: skip
         self.proc = subprocess.Popen(
             list(map(str, command)), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=self._log, text=True
         )
@@ -167,6 +171,32 @@ class ServerProcess:
             code = self.proc.wait()
         self._log.close()
         return code
+
+
+def tfs_server(*flags, log_path, timeout=180, command_prefix=None):
+    """`dlsuite serve FLAGS` with TF Serving's flags; by default as `python -m serving serve`, which
+    starts faster than `python -m tools.cli serve` (no pipeline command lines to import)."""
+    prefix = command_prefix or [sys.executable, "-m", "serving", "serve"]
+    return ServerProcess(log_path=log_path, timeout=timeout, command=[*prefix, *flags])
+
+
+def free_port():
+    """A port nothing listens on now (TF Serving's own tests pick ports the same way)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+_HALF_PLUS_TWO = {}
+
+
+def half_plus_two_models(root):
+    """tools/half_plus_two.py's models under `root` (written once per session): {variant: base path}."""
+    if not _HALF_PLUS_TWO:
+        from tools import half_plus_two
+
+        _HALF_PLUS_TWO.update(half_plus_two.write_all(pathlib.Path(root)))
+    return dict(_HALF_PLUS_TWO)
 
 
 def server_process(endpoint):

@@ -206,12 +206,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
-def build_parser():
-    _quiet_libraries()  # pipelines' add_arguments may import Beam or TF
-    parser = _Parser(prog="dlsuite", description="dlsuite: the course's models as TFX pipelines.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("list", help="list pipelines and their models").set_defaults(func=cmd_list)
-
+def _add_run_commands(commands):
+    """`run` with one subcommand per pipeline; each entry's add_arguments may import Beam or TF."""
     run = commands.add_parser("run", help="run a pipeline locally")
     pipeline_parsers = run.add_subparsers(dest="pipeline", required=True, metavar="PIPELINE")
     for name in sorted(PIPELINES):
@@ -225,14 +221,27 @@ def build_parser():
         )
         entry.add_arguments(p)
         p.set_defaults(func=cmd_run)
+
+
+def build_parser(command=None):
+    """The whole command line, or, when `command` is serve or predict, only that part: a server's
+    command line is then checked in a fraction of a second, without importing Beam or TensorFlow."""
+    _quiet_libraries()
+    parser = _Parser(prog="dlsuite", description="dlsuite: the course's models as TFX pipelines.")
+    commands = parser.add_subparsers(dest="command", required=True)
     serving_cli.add_commands(commands)  # serve, predict
+    if command in ("serve", "predict"):
+        return parser
+    commands.add_parser("list", help="list pipelines and their models").set_defaults(func=cmd_list)
+    _add_run_commands(commands)
     data.add_commands(commands)  # data list, data fetch
     runs.add_commands(commands, {name: _entry(name).MODEL for name in PIPELINES})  # runs, runs show
     return parser
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv[0] if argv else None).parse_args(argv)
     return args.func(args)
 
 
