@@ -26,6 +26,10 @@ setup(
         "data": ["tensorflow-datasets==4.9.*"],
         # tools/bench/serving_transport.py: our REST transport against uvicorn's.
         "bench": ["uvicorn", "httptools"],
+        # --beam-cluster local-dask[:N] (Beam's DaskRunner on dask.distributed).
+        "dask": ["apache-beam[dask]==2.59.*"],
+        # dlsuite compile NAME --kubeflow OUT.json (TFX's KubeflowV2DagRunner; kfp's loader in the tests).
+        "kubeflow": ["kfp==2.13.*"],
         "test": [
             "pytest",
             "ruff",
@@ -37,6 +41,8 @@ setup(
             "ipykernel",
             "tensorflow-datasets==4.9.*",
             "selenium",  # report.html in headless Chromium (Debian's chromium + chromium-driver)
+            "apache-beam[dask]==2.59.*",
+            "kfp==2.13.*",
         ],
     },
     entry_points={"console_scripts": ["dlsuite=tools.cli:main"]},

@@ -29,11 +29,145 @@ def set_precision_policy(mixed_precision):
     return name
 
 
-def distribution_strategy():
-    """MirroredStrategy over all GPUs when several are visible, else the default strategy."""
-    if len(tf.config.list_physical_devices("GPU")) > 1:
+_DISTRIBUTE = ("auto", "mirrored", "multi_worker")
+_MULTI_WORKER = {}  # TF_CONFIG -> the process's one MultiWorkerMirroredStrategy
+
+
+def distribution_strategy(distribute="auto"):
+    """The tf.distribute strategy training runs under.
+
+    `auto`: MirroredStrategy over all GPUs when several are visible, else the default
+    strategy. `mirrored`: MirroredStrategy over the visible GPUs (or the CPU).
+    `multi_worker`: MultiWorkerMirroredStrategy over the cluster that TF_CONFIG
+    describes. TensorFlow wants it created before any other op runs in the process
+    ("Collective ops must be configured at program startup"): call this early once
+    (the pipelines' entry.create does) and later calls return the same strategy.
+    """
+    if distribute not in _DISTRIBUTE:
+        raise ValueError(f"distribute must be one of {', '.join(_DISTRIBUTE)}; got {distribute!r}.")
+    if distribute == "multi_worker":
+        if not os.environ.get("TF_CONFIG"):
+            raise ValueError(
+                "distribute=multi_worker needs TF_CONFIG (the cluster and this worker's task), e.g. "
+                '{"cluster": {"worker": ["host0:port", "host1:port"]}, '
+                '"task": {"type": "worker", "index": 0}}; on one machine use --distribute auto or mirrored.'
+            )
+        tf_config = os.environ["TF_CONFIG"]
+        if tf_config not in _MULTI_WORKER:
+            _MULTI_WORKER[tf_config] = tf.distribute.MultiWorkerMirroredStrategy()
+        return _MULTI_WORKER[tf_config]
+    if distribute == "mirrored" or len(tf.config.list_physical_devices("GPU")) > 1:
         return tf.distribute.MirroredStrategy()
     return tf.distribute.get_strategy()
+
+
+def is_chief(strategy):
+    """True on the worker that exports: task `chief`, or `worker` 0 when the cluster has no chief."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.task_type:
+        return True
+    if resolver.task_type == "chief":
+        return True
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    return resolver.task_type == "worker" and resolver.task_id == 0 and not has_chief
+
+
+def export_dir(model_dir, strategy):
+    """Where this worker saves: `model_dir` on the chief, a throw-away sibling folder elsewhere.
+
+    Every worker must take part in saving (variables are read collectively); the
+    others' copies go to `workertemp_<task id>/` beside `model_dir` (discard_export).
+    """
+    if is_chief(strategy):
+        return model_dir
+    parent, base = os.path.split(os.path.normpath(model_dir))
+    temp = os.path.join(parent, f"workertemp_{strategy.cluster_resolver.task_id}")
+    tf.io.gfile.makedirs(temp)
+    return os.path.join(temp, base)
+
+
+def discard_export(path, model_dir):
+    """Deletes a non-chief worker's throw-away export; leaves the chief's alone."""
+    if os.path.normpath(path) != os.path.normpath(model_dir):
+        tf.io.gfile.rmtree(os.path.dirname(path))
+
+
+def fit_distributed(
+    model,
+    train_ds,
+    *,
+    strategy,
+    epochs,
+    steps_per_epoch,
+    global_batch_size,
+    validation_data=None,
+    learning_rate_schedule=None,
+    callbacks=(),
+):
+    """Custom training loop for MultiWorkerMirroredStrategy (Keras 3.6's fit fails under it).
+
+    `model` is compiled under `strategy.scope()` (its optimizer is used; the loss is
+    sparse categorical cross-entropy on probabilities); `train_ds` yields (x, y)
+    batches of `global_batch_size` and is repeated and sharded by data across the
+    workers. `learning_rate_schedule(epoch, lr)` sets each epoch's learning rate;
+    callbacks get on_epoch_begin/on_epoch_end (e.g. EpochTimer). Validation runs on
+    each worker locally. Returns a Keras-like history dict.
+    """
+    optimizer = model.optimizer
+    with strategy.scope():
+        optimizer.build(model.trainable_variables)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(reduction=None)
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    iterator = iter(strategy.experimental_distribute_dataset(train_ds.repeat().with_options(options)))
+
+    def step_fn(x, y):
+        with tf.GradientTape() as tape:
+            probs = model(x, training=True)
+            loss = tf.nn.compute_average_loss(loss_fn(y, probs), global_batch_size=global_batch_size)
+            scaled = optimizer.scale_loss(loss) if hasattr(optimizer, "scale_loss") else loss
+        # Keras 3's optimizer all-reduces the gradients across replicas in apply_gradients.
+        optimizer.apply_gradients(
+            zip(tape.gradient(scaled, model.trainable_variables), model.trainable_variables)
+        )
+        hits = tf.cast(tf.equal(tf.argmax(probs, -1), tf.cast(tf.reshape(y, [-1]), tf.int64)), tf.float32)
+        return loss, tf.reduce_sum(hits)
+
+    @tf.function
+    def train_step(iterator):
+        loss, hits = strategy.run(step_fn, args=next(iterator))
+        sum_ = tf.distribute.ReduceOp.SUM
+        return strategy.reduce(sum_, loss, axis=None), strategy.reduce(sum_, hits, axis=None)
+
+    predict = tf.function(lambda x: model(x, training=False))
+    history = {"loss": [], "accuracy": []}
+    for epoch in range(epochs):
+        if learning_rate_schedule is not None:
+            lr = float(tf.convert_to_tensor(optimizer.learning_rate))
+            optimizer.learning_rate = learning_rate_schedule(epoch, lr)
+        for cb in callbacks:
+            cb.on_epoch_begin(epoch)
+        loss = hits = 0.0
+        for _ in range(steps_per_epoch):
+            step_loss, step_hits = train_step(iterator)
+            loss, hits = loss + float(step_loss), hits + float(step_hits)
+        logs = {"loss": loss / steps_per_epoch, "accuracy": hits / (steps_per_epoch * global_batch_size)}
+        if validation_data is not None:
+            total = val_loss = val_hits = 0.0
+            for x, y in validation_data:
+                probs = predict(x)
+                val_loss += float(tf.reduce_sum(loss_fn(y, probs)))
+                val_hits += float(
+                    tf.reduce_sum(tf.cast(tf.equal(tf.argmax(probs, -1), tf.cast(y, tf.int64)), tf.float32))
+                )
+                total += float(tf.shape(y)[0])
+            logs.update(val_loss=val_loss / total, val_accuracy=val_hits / total)
+        for key, value in logs.items():
+            history.setdefault(key, []).append(value)
+        for cb in callbacks:
+            cb.on_epoch_end(epoch, logs)
+        print(f"epoch {epoch + 1}/{epochs} " + " ".join(f"{k}={v:.4f}" for k, v in logs.items()), flush=True)
+    return history
 
 
 def cosine_decay(peak_learning_rate, epochs):

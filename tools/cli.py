@@ -17,8 +17,9 @@ import shlex
 import sys
 import time
 
+from pipelines import beam_clusters
 from serving import cli as serving_cli
-from tools import data, run_lock, runs
+from tools import compile, data, run_lock, runs
 
 # Each pipeline package has an `entry` module: MODEL, DATASET (the default data
 # set's name), DESCRIPTION, DataError, add_arguments(parser) (which defines
@@ -179,13 +180,16 @@ def cmd_run(args):
 def _run_locked(args, entry, paths):
     from pipelines import runner
 
-    args.beam_args = _beam_args(args.beam_args)
-
+    if args.beam_cluster and args.beam_args is not None:
+        print("dlsuite: pass --beam-cluster or --beam-args, not both.", file=sys.stderr)
+        return EXIT_USAGE
     print(f"dlsuite: running {args.pipeline} into {paths.output_dir}", flush=True)
     started = time.perf_counter()
-    error = runner.run_local(
-        entry.create(args, paths), log_path=paths.log, out=lambda line: print(line, flush=True)
-    )
+    with beam_clusters.started(args.beam_cluster) as cluster_args:
+        args.beam_args = _beam_args(shlex.join(cluster_args) if cluster_args else args.beam_args)
+        error = runner.run_local(
+            entry.create(args, paths), log_path=paths.log, out=lambda line: print(line, flush=True)
+        )
     summary = _summarize(args, entry, paths, error, time.perf_counter() - started)
     summary["artifacts"]["report"] = paths.report
     summary_path = runner.write_summary(paths.summary, summary)
@@ -219,6 +223,13 @@ def _add_run_commands(commands):
             help="Beam options for every Beam-powered component, as one string "
             f"(default: {' '.join(DEFAULT_BEAM_ARGS)})",
         )
+        p.add_argument(
+            "--beam-cluster",
+            type=beam_clusters.parse,
+            metavar="local-processes[:N]|local-dask[:N]",
+            help="start a local Beam engine for this run: Beam's DirectRunner with N worker processes, or "
+            "Beam's DaskRunner on a dask.distributed LocalCluster of N workers (default N: 2)",
+        )
         entry.add_arguments(p)
         p.set_defaults(func=cmd_run)
 
@@ -235,6 +246,7 @@ def build_parser(command=None):
     commands.add_parser("list", help="list pipelines and their models").set_defaults(func=cmd_list)
     _add_run_commands(commands)
     data.add_commands(commands)  # data list, data fetch
+    compile.add_commands(commands, PIPELINES)  # compile NAME --kubeflow OUT.json
     runs.add_commands(commands, {name: _entry(name).MODEL for name in PIPELINES})  # runs, runs show
     return parser
 

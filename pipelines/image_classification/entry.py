@@ -30,6 +30,16 @@ def add_arguments(parser):
         choices=["auto", "off", "float16", "bfloat16"],
         help="auto: mixed_float16 on a GPU, float32 on CPU",
     )
+    parser.add_argument(
+        "--distribute",
+        default=defaults.distribute,
+        choices=["auto", "mirrored", "multi_worker"],
+        help=(
+            "auto: MirroredStrategy over the GPUs when several are visible; mirrored: always "
+            "MirroredStrategy; multi_worker: MultiWorkerMirroredStrategy from TF_CONFIG, each worker "
+            "runs the Trainer and the chief alone exports (without TF_CONFIG the Trainer stops with an error)"
+        ),
+    )
     flags.add_blessing_arguments(parser, min_accuracy=configs.EvalConfig().min_accuracy)
 
 
@@ -54,13 +64,23 @@ def check_data(path):
 def create(args, paths):
     from pipelines.image_classification import pipeline
 
+    if args.distribute == "multi_worker" and os.environ.get("TF_CONFIG"):
+        # Before any TF op of the run: the Trainer's run_fn gets this same strategy.
+        # Without TF_CONFIG the Trainer stops with a one-line error saying what to set.
+        from pipelines import training
+
+        training.distribution_strategy("multi_worker")
+
     return pipeline.create_pipeline(
         pipeline_root=paths.pipeline_root,
         data_root=os.path.abspath(args.data),
         serving_model_dir=os.path.join(paths.serving_root, MODEL),
         metadata_path=paths.metadata,
         train_config=configs.TrainConfig(
-            epochs=args.epochs, batch_size=args.batch_size, mixed_precision=args.mixed_precision
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            mixed_precision=args.mixed_precision,
+            distribute=args.distribute,
         ),
         eval_config=configs.EvalConfig(
             min_accuracy=args.min_accuracy, compare_with_baseline=not args.no_baseline
