@@ -20,61 +20,6 @@ EXIT_USAGE = 2
 _INSTALL_HINT = "pip install --ignore-requires-python -c constraints.txt -e '.[kubeflow]'"
 
 
-def _image_classification(args, pipeline_root, serving_model_dir):
-    from pipelines.image_classification import configs, pipeline
-
-    return pipeline.create_pipeline(
-        pipeline_root=pipeline_root,
-        data_root=args.data,
-        serving_model_dir=serving_model_dir,
-        metadata_path="unused",  # KFP's own ML Metadata; stripped below
-        train_config=configs.TrainConfig(
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            mixed_precision=args.mixed_precision,
-            distribute=args.distribute,
-        ),
-        eval_config=configs.EvalConfig(
-            min_accuracy=args.min_accuracy, compare_with_baseline=not args.no_baseline
-        ),
-        beam_pipeline_args=args.beam_args,
-        pipeline_name=_kfp_name(args.pipeline),
-    )
-
-
-def _text_classification(args, pipeline_root, serving_model_dir):
-    from pipelines.text_classification import configs, pipeline
-
-    return pipeline.create_pipeline(
-        pipeline_root=pipeline_root,
-        data_root=args.data,
-        serving_model_dir=serving_model_dir,
-        metadata_path="unused",
-        data_config=configs.DataConfig(data_format=args.format, max_bad_fraction=args.max_bad_fraction),
-        train_config=configs.TrainConfig(
-            epochs=args.epochs,
-            dim=args.dim,
-            word_ngrams=args.word_ngrams,
-            buckets=args.buckets,
-            lr=args.lr,
-            loss=args.loss,
-            optimizer=args.optimizer,
-            batch_size=args.batch_size,
-            top_k=args.top_k,
-        ),
-        eval_config=configs.EvalConfig(
-            min_accuracy=args.min_accuracy, compare_with_baseline=not args.no_baseline
-        ),
-        beam_pipeline_args=args.beam_args,
-        pipeline_name=_kfp_name(args.pipeline),
-    )
-
-
-# entry.create() reads local files (text splits) and makes --data absolute, which a gs:// path must
-# not be; these build the same pipelines from the same flags with the paths left as given.
-_BUILDERS = {"image_classification": _image_classification, "text_classification": _text_classification}
-
-
 def _kfp_name(name):
     """KFP pipeline names match [a-z0-9][a-z0-9-]{0,127}."""
     return name.replace("_", "-")
@@ -83,9 +28,17 @@ def _kfp_name(name):
 def create_pipeline(name, args):
     """The TFX pipeline NAME for a cluster: paths as given, no local ML Metadata."""
     pipeline_root = args.pipeline_root.rstrip("/")
-    model = importlib.import_module(args.entry_module).MODEL
-    serving_model_dir = f"{(args.serving_dir or pipeline_root + '/serving').rstrip('/')}/{model}"
-    pipeline = _BUILDERS[name](args, f"{pipeline_root}/{_kfp_name(name)}", serving_model_dir)
+    entry = importlib.import_module(args.entry_module)
+    serving_model_dir = f"{(args.serving_dir or pipeline_root + '/serving').rstrip('/')}/{entry.MODEL}"
+    # entry.build, not entry.create: create reads local files and makes --data absolute (not gs://).
+    pipeline = entry.build(
+        args,
+        pipeline_root=f"{pipeline_root}/{_kfp_name(name)}",
+        data_root=args.data,
+        serving_model_dir=serving_model_dir,
+        metadata_path="unused",  # KFP keeps its own ML Metadata; stripped below
+        pipeline_name=_kfp_name(name),
+    )
     pipeline.metadata_connection_config = None
     return pipeline
 
@@ -186,7 +139,7 @@ def add_commands(commands, pipelines):
     """`compile NAME --kubeflow OUT.json`; `pipelines` maps a name to its entry module."""
     compile_parser = commands.add_parser("compile", help="compile a pipeline for Kubeflow Pipelines v2")
     names = compile_parser.add_subparsers(dest="pipeline", required=True, metavar="PIPELINE")
-    for name in sorted(n for n in pipelines if n in _BUILDERS):
+    for name in sorted(pipelines):
         entry = importlib.import_module(pipelines[name])
         p = names.add_parser(name, help=entry.DESCRIPTION)
         p.add_argument("--kubeflow", required=True, metavar="OUT.json", help="write the KFP v2 spec here")

@@ -62,8 +62,6 @@ def check_data(path):
 
 
 def create(args, paths):
-    from pipelines.image_classification import pipeline
-
     if args.distribute == "multi_worker" and os.environ.get("TF_CONFIG"):
         # Before any TF op of the run: the Trainer's run_fn gets this same strategy.
         # Without TF_CONFIG the Trainer stops with a one-line error saying what to set.
@@ -71,11 +69,20 @@ def create(args, paths):
 
         training.distribution_strategy("multi_worker")
 
-    return pipeline.create_pipeline(
+    return build(
+        args,
         pipeline_root=paths.pipeline_root,
         data_root=os.path.abspath(args.data),
         serving_model_dir=os.path.join(paths.serving_root, MODEL),
         metadata_path=paths.metadata,
+    )
+
+
+def build(args, **locations):
+    """The pipeline from the parsed flags, at `locations` (roots, data, metadata) as its runner sees them."""
+    from pipelines.image_classification import pipeline
+
+    return pipeline.create_pipeline(
         train_config=configs.TrainConfig(
             epochs=args.epochs,
             batch_size=args.batch_size,
@@ -86,4 +93,5 @@ def create(args, paths):
             min_accuracy=args.min_accuracy, compare_with_baseline=not args.no_baseline
         ),
         beam_pipeline_args=args.beam_args,
+        **locations,
     )

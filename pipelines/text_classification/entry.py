@@ -94,17 +94,25 @@ def check_data(path):
 
 def create(args, paths):
     from components.text_example_gen import formats
-    from pipelines.text_classification import pipeline
 
     data_root = os.path.abspath(args.data)
     splits = formats.find_splits(data_root)
-    return pipeline.create_pipeline(
+    return build(
+        args,
         pipeline_root=paths.pipeline_root,
         data_root=data_root,
         train_pattern=os.path.basename(splits["train"]),
         eval_pattern=os.path.basename(splits["eval"]),
         serving_model_dir=os.path.join(paths.serving_root, MODEL),
         metadata_path=paths.metadata,
+    )
+
+
+def build(args, **locations):
+    """The pipeline from the parsed flags, at `locations` (roots, data, metadata) as its runner sees them."""
+    from pipelines.text_classification import pipeline
+
+    return pipeline.create_pipeline(
         data_config=configs.DataConfig(data_format=args.format, max_bad_fraction=args.max_bad_fraction),
         train_config=configs.TrainConfig(
             epochs=args.epochs,
@@ -121,4 +129,5 @@ def create(args, paths):
             min_accuracy=args.min_accuracy, compare_with_baseline=not args.no_baseline
         ),
         beam_pipeline_args=args.beam_args,
+        **locations,
     )
