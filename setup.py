@@ -8,7 +8,7 @@ setup(
     description=__doc__,
     python_requires=">=3.11",
     packages=find_packages(include=["keras_models*", "components*", "pipelines*", "serving*", "tools*"]),
-    package_data={"pipelines": ["*/*.pbtxt"]},
+    package_data={"components": ["*/*.pbtxt"]},
     install_requires=[
         # The pinned, tested versions live in constraints.txt.
         "tfx==1.16.0",

@@ -33,6 +33,14 @@ def positive_float(text):
     return value
 
 
+def finite_float(text):
+    """Any finite number (bounds that may be negative)."""
+    value = _number(float, text)
+    if not -float("inf") < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
 def fraction(text):
     """A number in [0, 1] (accuracies, fractions of rows)."""
     value = _number(float, text)
@@ -47,16 +55,21 @@ def add_training_arguments(parser, *, epochs, batch_size):
 
 
 def add_blessing_arguments(parser, *, min_accuracy):
-    """--min-accuracy, and --no-baseline for when the latest blessed model is no fair comparison."""
+    """--min-accuracy and --no-baseline."""
     parser.add_argument(
         "--min-accuracy",
         type=fraction,
         default=min_accuracy,
         help=f"eval accuracy a model needs to be blessed and pushed (default {min_accuracy})",
     )
+    add_baseline_argument(parser)
+
+
+def add_baseline_argument(parser):
+    """--no-baseline, for when the latest blessed model is no fair comparison."""
     parser.add_argument(
         "--no-baseline",
         action="store_true",
-        help="bless on --min-accuracy alone, without comparing with the latest blessed model in "
-        "--output-dir (for a run whose labels differ from that model's)",
+        help="bless on the thresholds alone, without comparing with the latest blessed model in "
+        "--output-dir (for a run whose labels or data differ from that model's)",
     )

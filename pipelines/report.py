@@ -89,7 +89,9 @@ def _verdict(summary, nodes):
         f'<p class="verdict {"good" if summary["blessed"] else "bad"}">{shown}<b>{verdict}</b>, {pushed}</p>'
     ]
     if "Evaluator" in nodes:
-        rules = _thresholds(nodes["Evaluator"][0])
+        evaluation = runner.output_artifact(nodes, "Evaluator", "evaluation")
+        custom = runner.custom_evaluation(evaluation.uri) if evaluation else None
+        rules = custom["rules"] if custom else _thresholds(nodes["Evaluator"][0])
         parts.append("<p>Blessing rules: " + html.escape("; ".join(rules) or "none") + ".</p>")
     return "".join(parts)
 
@@ -301,14 +303,21 @@ def write_report(path, summary, metadata_path):
     curves = summary["artifacts"].get("training_curves")
     seconds = summary["component_seconds"]
 
+    custom = runner.custom_evaluation(evaluation.uri) if evaluation else None
     sections = [_section("Verdict", lambda: _verdict(summary, nodes))]
     if summary["metrics"]:
-        sections.append(_section("Metrics (eval split, TFMA)", lambda: _metrics(summary["metrics"])))
-    if evaluation:
+        source = "the pipeline's evaluator" if custom else "TFMA"
+        sections.append(_section(f"Metrics (eval split, {source})", lambda: _metrics(summary["metrics"])))
+    if custom:
+        for name in custom.get("plots", []):
+            plot = os.path.join(evaluation.uri, name)
+            title = name.removesuffix(".png").replace("_", " ").capitalize()
+            sections.append(_section(title, lambda plot=plot: _png(tf.io.gfile.GFile(plot, "rb").read())))
+    elif evaluation:
         sections.append(_section("Confusion matrix", lambda: _confusion(evaluation.uri, class_names)))
     if curves and os.path.exists(curves):
         sections.append(_section("Training curves", lambda: _png(open(curves, "rb").read())))
-    if model and examples:
+    if model and examples and not custom:  # a classifier's predictions
         sections.append(
             _section(
                 "Sample predictions (candidate model, eval split)", lambda: _samples(model.uri, examples.uri)

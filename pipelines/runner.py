@@ -140,6 +140,15 @@ def output_artifact(nodes, node, key):
     return artifacts[0] if artifacts else None
 
 
+def trained_model(nodes):
+    """The model a run's Trainer trained (its custom_config's `model`), or None."""
+    execution = nodes.get("Trainer", (None, {}))[0]
+    if execution is None or "custom_config" not in execution.custom_properties:
+        return None
+    config = json.loads(execution.custom_properties["custom_config"].string_value or "{}")
+    return config.get("model") if isinstance(config, dict) else None
+
+
 def input_base(nodes):
     """The data folder an ExampleGen of this run read (its `input_base` execution property), or None."""
     for node, (execution, _) in nodes.items():
@@ -167,8 +176,24 @@ def outcome(nodes):
 _METRIC_NAMES = {"sparse_categorical_accuracy": "accuracy", "sparse_categorical_crossentropy": "loss"}
 
 
-def tfma_metrics(evaluation_uri):
-    """Flat {name: value} of the overall slice; per-slice metrics as `name/feature=value`."""
+CUSTOM_METRICS_FILE = "metrics.json"  # a custom evaluator's {"metrics": {...}, "rules": [...], ...}
+
+
+def custom_evaluation(evaluation_uri):
+    """A custom evaluator's metrics.json as a dict, or None for TFMA's output."""
+    path = os.path.join(evaluation_uri, CUSTOM_METRICS_FILE)
+    if not tf.io.gfile.exists(path):
+        return None
+    with tf.io.gfile.GFile(path) as f:
+        return json.load(f)
+
+
+def evaluation_metrics(evaluation_uri):
+    """Flat {name: value}: a custom evaluator's metrics, or TFMA's (overall slice, and per-slice
+    metrics as `name/feature=value`)."""
+    custom = custom_evaluation(evaluation_uri)
+    if custom is not None:
+        return custom["metrics"]
     import tensorflow_model_analysis as tfma
 
     flat = {}

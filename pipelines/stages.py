@@ -5,6 +5,7 @@ import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
 
 from components.label_check.component import LabelCheck
+from components.validation_gate.component import ValidationGate
 
 
 def classification_eval_config(*, label_key, slice_key, min_accuracy, max_accuracy_drop, preprocessing=()):
@@ -47,6 +48,23 @@ def classification_eval_config(*, label_key, slice_key, min_accuracy, max_accura
             )
         ],
     )
+
+
+def validated(*, examples, schema_file, custom_validation_config=None):
+    """Statistics, schema checks and the gate that stops the run on any anomaly.
+
+    Returns (schema_gen, statistics_gen, example_validator, validation_gate); put the Transform
+    downstream of the gate.
+    """
+    schema_gen = tfx.components.ImportSchemaGen(schema_file=schema_file)
+    statistics_gen = tfx.components.StatisticsGen(examples=examples, schema=schema_gen.outputs["schema"])
+    example_validator = tfx.components.ExampleValidator(
+        statistics=statistics_gen.outputs["statistics"],
+        schema=schema_gen.outputs["schema"],
+        custom_validation_config=custom_validation_config,
+    )
+    validation_gate = ValidationGate(anomalies=example_validator.outputs["anomalies"])
+    return schema_gen, statistics_gen, example_validator, validation_gate
 
 
 def latest_blessed_model():

@@ -193,6 +193,30 @@ class EpochTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self._start)
 
 
+def transformed_dataset(file_pattern, tft_output, keys, batch_size, shuffle, seed, keep=None):
+    """Raw tf.Examples -> the Transform graph -> batches of the transformed `keys` (a tuple), cached in
+    memory. `keep`, a predicate on one transformed example's dict, filters examples out."""
+    files = tf.io.gfile.glob(file_pattern)
+    raw_spec = tft_output.raw_feature_spec()
+    tft_layer = tft_output.transform_features_layer()
+
+    ds = (
+        tf.data.TFRecordDataset(files, compression_type="GZIP", num_parallel_reads=tf.data.AUTOTUNE)
+        .batch(1024)
+        .map(
+            lambda serialized: tft_layer(tf.io.parse_example(serialized, raw_spec)),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
+        .unbatch()
+    )
+    if keep is not None:
+        ds = ds.filter(keep)
+    ds = ds.map(lambda transformed: tuple(transformed[k] for k in keys)).cache()
+    if shuffle:
+        ds = ds.shuffle(20_000, seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
 def save_history(run_dir, history, epoch_seconds, extra=None):
     """Writes `history.json` (per-epoch metrics and seconds) into the model run dir."""
     record = {

@@ -29,6 +29,14 @@ WARMUP_FILE = os.path.join("assets.extra", "tf_serving_warmup_requests")
 _BYTE_STRINGS = tf.constant([bytes([i]) for i in range(256)])
 
 
+def pack_pixels(images):
+    """[N, H, W] pixel intensities in 0..255 -> [N] byte strings of uint8 pixels, the raw `image`
+    feature that the Transform graph decodes."""
+    pixels = tf.cast(tf.clip_by_value(tf.round(images), 0.0, 255.0), tf.int32)
+    flat = tf.reshape(pixels, [tf.shape(pixels)[0], -1])
+    return tf.strings.reduce_join(tf.gather(_BYTE_STRINGS, flat), axis=-1)
+
+
 class ImageClassifierExport(tf.Module):
     """Wraps a Keras classifier and its Transform graph into serving signatures.
 
@@ -63,10 +71,7 @@ class ImageClassifierExport(tf.Module):
 
     def predict_images(self, images):
         """[N, H, W] pixel intensities in 0..255 -> probabilities, class_ids."""
-        pixels = tf.cast(tf.clip_by_value(tf.round(images), 0.0, 255.0), tf.int32)
-        flat = tf.reshape(pixels, [tf.shape(pixels)[0], -1])
-        packed = tf.strings.reduce_join(tf.gather(_BYTE_STRINGS, flat), axis=-1)
-        return self._classify({self._image_key: packed})
+        return self._classify({self._image_key: pack_pixels(images)})
 
     def classify(self, inputs):
         """serialized tf.Example -> TF Serving's classification outputs: `classes` (class ids as

@@ -28,6 +28,7 @@ from tools import compile, data, run_lock, runs
 PIPELINES = {
     "image_classification": "pipelines.image_classification.entry",
     "text_classification": "pipelines.text_classification.entry",
+    "autoencoder": "pipelines.autoencoder.entry",
 }
 
 # Beam's in-process runner: fast and stable for one machine. Any --beam-args
@@ -111,11 +112,11 @@ def _summarize(args, entry, paths, error, wall_seconds):
 
     return {
         "pipeline": name,
-        "model": entry.MODEL,
+        "model": getattr(args, "model", entry.MODEL),
         "dataset": os.path.basename(os.path.normpath(args.data)),
         "blessed": outcome["blessed"],
         "pushed_model": outcome["pushed_model"],
-        "metrics": runner.tfma_metrics(outcome["evaluation_uri"]) if outcome["evaluation_uri"] else {},
+        "metrics": runner.evaluation_metrics(outcome["evaluation_uri"]) if outcome["evaluation_uri"] else {},
         "component_seconds": runner.component_seconds(nodes),
         "epoch_seconds": epoch_seconds,
         "wall_seconds": wall_seconds,
@@ -133,13 +134,13 @@ def _write_report(paths, summary):
         print(f"dlsuite: report.html not written ({type(e).__name__}: {e})", file=sys.stderr)
 
 
-def _one_line(summary, summary_path):
-    accuracy = summary["metrics"].get("accuracy")
-    accuracy = f"accuracy {accuracy:.4f}" if accuracy is not None else "no evaluation"
+def _one_line(summary, summary_path, headline=("accuracy",)):
+    shown = [f"{name} {summary['metrics'][name]:.4g}" for name in headline if name in summary["metrics"]]
+    figures = ", ".join(shown) or "no evaluation"
     verdict = "blessed" if summary["blessed"] else "not blessed"
     pushed = f"pushed {summary['pushed_model']}" if summary["pushed_model"] else "nothing pushed"
     return (
-        f"{summary['pipeline']}: {summary['model']} on {summary['dataset']} -- {accuracy}, {verdict}, "
+        f"{summary['pipeline']}: {summary['model']} on {summary['dataset']} -- {figures}, {verdict}, "
         f"{pushed} ({summary['wall_seconds']:.0f} s; {summary['artifacts']['report']}, {summary_path})"
     )
 
@@ -154,6 +155,12 @@ def cmd_list(args):
 def cmd_run(args):
     """Runs a pipeline; sets args.output_dir to the run's folder."""
     entry = _entry(args.pipeline)
+    try:
+        # Flags that are wrong together (each was checked while parsing).
+        getattr(entry, "check_args", lambda args: None)(args)
+    except ValueError as e:
+        print(f"dlsuite run {args.pipeline}: {e}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         entry.check_data(args.data)
     except entry.DataError as e:
@@ -199,7 +206,7 @@ def _run_locked(args, entry, paths):
         component, reason = error
         print(f"dlsuite: {args.pipeline} stopped at {component}: {reason}", file=sys.stderr)
         return EXIT_FAILED
-    print(_one_line(summary, summary_path))
+    print(_one_line(summary, summary_path, getattr(entry, "HEADLINE", ("accuracy",))))
     return 0
 
 

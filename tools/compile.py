@@ -29,7 +29,8 @@ def create_pipeline(name, args):
     """The TFX pipeline NAME for a cluster: paths as given, no local ML Metadata."""
     pipeline_root = args.pipeline_root.rstrip("/")
     entry = importlib.import_module(args.entry_module)
-    serving_model_dir = f"{(args.serving_dir or pipeline_root + '/serving').rstrip('/')}/{entry.MODEL}"
+    model = getattr(args, "model", entry.MODEL)  # a pipeline with --model pushes under that name
+    serving_model_dir = f"{(args.serving_dir or pipeline_root + '/serving').rstrip('/')}/{model}"
     # entry.build, not entry.create: create reads local files and makes --data absolute (not gs://).
     pipeline = entry.build(
         args,

@@ -79,7 +79,7 @@ def cmd_list(args, model_names):
         "PIPELINE",
         "MODEL",
         "DATASET",
-        "ACCURACY",
+        "RESULT",
         "BLESSED",
         "PUSHED",
         "SECONDS",
@@ -88,14 +88,16 @@ def cmd_list(args, model_names):
     for run_id, store, pipeline, context in runs:
         nodes = runner.run_nodes(store, context)
         outcome = runner.outcome(nodes)
-        metrics = runner.tfma_metrics(outcome["evaluation_uri"]) if outcome["evaluation_uri"] else {}
-        accuracy = f"{metrics['accuracy']:.4f}" if "accuracy" in metrics else "-"
+        metrics = runner.evaluation_metrics(outcome["evaluation_uri"]) if outcome["evaluation_uri"] else {}
+        shown = next((name for name in ("accuracy", "elbo", "mse") if name in metrics), None)
+        result = f"{shown} {metrics[shown]:.4g}" if shown else "-"
         started = datetime.datetime.fromtimestamp(context.create_time_since_epoch / 1000, datetime.UTC)
         data = runner.input_base(nodes)
         failed = outcome["failed_component"]
         rows.append((
-            run_id, started.strftime("%Y-%m-%d %H:%M:%S"), pipeline, model_names.get(pipeline, "?"),
-            os.path.basename(os.path.normpath(data)) if data else "-", accuracy,
+            run_id, started.strftime("%Y-%m-%d %H:%M:%S"), pipeline,
+            runner.trained_model(nodes) or model_names.get(pipeline, "?"),
+            os.path.basename(os.path.normpath(data)) if data else "-", result,
             "yes" if outcome["blessed"] else (f"no: stopped at {failed}" if failed else "no"),
             "yes" if outcome["pushed_model"] else "no", f"{_seconds(nodes):.0f}",
         ))  # fmt: skip

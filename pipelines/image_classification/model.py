@@ -5,7 +5,6 @@ import os
 import sys
 
 import keras
-import tensorflow as tf
 import tensorflow_transform as tft
 
 from components.label_check import labels
@@ -13,28 +12,6 @@ from keras_models.vision import LeNet5
 from pipelines import training
 from pipelines.image_classification import configs, features
 from serving.export import ImageClassifierExport
-
-
-def _dataset(file_pattern, tft_output, batch_size, shuffle, seed):
-    """Raw tf.Examples -> transform graph -> (image, label) batches, cached in memory."""
-    files = tf.io.gfile.glob(file_pattern)
-    raw_spec = tft_output.raw_feature_spec()
-    tft_layer = tft_output.transform_features_layer()
-
-    def transform(serialized):
-        transformed = tft_layer(tf.io.parse_example(serialized, raw_spec))
-        return transformed[features.IMAGE_XF_KEY], transformed[features.LABEL_XF_KEY]
-
-    ds = (
-        tf.data.TFRecordDataset(files, compression_type="GZIP", num_parallel_reads=tf.data.AUTOTUNE)
-        .batch(1024)
-        .map(transform, num_parallel_calls=tf.data.AUTOTUNE)
-        .unbatch()
-        .cache()
-    )
-    if shuffle:
-        ds = ds.shuffle(20_000, seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
 def run_fn(fn_args):
@@ -47,8 +24,13 @@ def run_fn(fn_args):
     policy = training.set_precision_policy(config.mixed_precision)
     tft_output = tft.TFTransformOutput(fn_args.transform_output)
 
-    train_ds = _dataset(fn_args.train_files, tft_output, config.batch_size, True, config.seed)
-    eval_ds = _dataset(fn_args.eval_files, tft_output, config.batch_size, False, config.seed)
+    keys = (features.IMAGE_XF_KEY, features.LABEL_XF_KEY)
+    train_ds = training.transformed_dataset(
+        fn_args.train_files, tft_output, keys, config.batch_size, shuffle=True, seed=config.seed
+    )
+    eval_ds = training.transformed_dataset(
+        fn_args.eval_files, tft_output, keys, config.batch_size, shuffle=False, seed=config.seed
+    )
 
     with strategy.scope():
         model = LeNet5(

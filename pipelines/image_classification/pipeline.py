@@ -1,39 +1,14 @@
 """The image classification pipeline: IDX files -> LeNet-5 -> blessed, pushed SavedModel."""
 
 import dataclasses
-import os
 
-from google.protobuf import text_format
-from tensorflow_data_validation.anomalies.proto import custom_validation_config_pb2
 from tfx import v1 as tfx
 
+from components.idx_example_gen import schema
 from components.idx_example_gen.component import IdxExampleGen
 from components.serving_infra_validator.component import ServingInfraValidator
-from components.validation_gate.component import ValidationGate
 from pipelines import stages
 from pipelines.image_classification import configs, features
-
-SCHEMA_FILE = os.path.join(os.path.dirname(__file__), "schema.pbtxt")
-
-
-def _image_size_check():
-    """TFDV custom validation: every image has exactly height x width bytes."""
-    height, width = features.IMAGE_SHAPE
-    size = height * width
-    return text_format.Parse(
-        f"""
-        feature_validations {{
-          feature_path {{ step: "{features.IMAGE_KEY}" }}
-          validations {{
-            sql_expression:
-              "feature.bytes_stats.min_num_bytes = {size} AND feature.bytes_stats.max_num_bytes = {size}"
-            severity: ERROR
-            description: "images must be {height}x{width} ({size} bytes)"
-          }}
-        }}
-        """,
-        custom_validation_config_pb2.CustomValidationConfig(),
-    )
 
 
 def create_pipeline(
@@ -49,19 +24,11 @@ def create_pipeline(
 ):
     """Returns the TFX pipeline; a pure function of its arguments."""
     example_gen = IdxExampleGen(input_base=data_root)
-    # A curated schema (domains, presence) rather than an inferred one: it is what
-    # lets the validator catch out-of-range labels, and it tells TFDV `image` is
-    # raw image bytes, not text.
-    schema_gen = tfx.components.ImportSchemaGen(schema_file=SCHEMA_FILE)
-    statistics_gen = tfx.components.StatisticsGen(
-        examples=example_gen.outputs["examples"], schema=schema_gen.outputs["schema"]
+    schema_gen, statistics_gen, example_validator, validation_gate = stages.validated(
+        examples=example_gen.outputs["examples"],
+        schema_file=schema.SCHEMA_FILE,
+        custom_validation_config=schema.image_size_check(features.IMAGE_SHAPE),
     )
-    example_validator = tfx.components.ExampleValidator(
-        statistics=statistics_gen.outputs["statistics"],
-        schema=schema_gen.outputs["schema"],
-        custom_validation_config=_image_size_check(),
-    )
-    validation_gate = ValidationGate(anomalies=example_validator.outputs["anomalies"])
     # >= 2 classes. Labels are ids of the fixed NUM_CLASSES outputs (the schema bounds them), so a
     # model trained on some of them is still comparable with the baseline: no label-set check.
     label_check = stages.label_check(

@@ -64,11 +64,12 @@ def test_runs_lists_the_run_from_ml_metadata_and_shows_its_artifacts(lenet5_run)
     header, row = listed.stdout.strip().splitlines()
     assert header.split()[:4] == ["RUN", "STARTED", "(UTC)", "PIPELINE"]
     fields = row.split()
-    assert fields[3:8] == [
+    assert fields[3:9] == [
         "image_classification",
         "lenet5",
         "fashion_mnist_small",
-        f"{summary['metrics']['accuracy']:.4f}",
+        "accuracy",
+        f"{summary['metrics']['accuracy']:.4g}",
         "yes",
     ]
 

@@ -8,6 +8,7 @@ from tools import cli
 
 TEXT = ("run", "text_classification", "--data", str(FIXTURES / "ag_news_small"))
 IMAGE = ("run", "image_classification", "--data", str(FIXTURES / "fashion_mnist_small"))
+AUTOENCODER = ("run", "autoencoder", "--data", str(FIXTURES / "fashion_mnist_small"))
 
 
 @pytest.mark.parametrize(
@@ -28,6 +29,17 @@ IMAGE = ("run", "image_classification", "--data", str(FIXTURES / "fashion_mnist_
         (IMAGE + ("--epochs", "0"), "argument --epochs: must be at least 1"),
         (IMAGE + ("--batch-size", "-1"), "argument --batch-size: must be at least 1"),
         (IMAGE + ("--min-accuracy", "1.01"), "argument --min-accuracy: must be between 0 and 1"),
+        (
+            AUTOENCODER + ("--model", "gan"),
+            "argument --model: invalid choice: 'gan' (choose from 'ae', 'conv_ae', 'dae', 'psd', "
+            "'sparse_ae', 'swwae', 'vae')",
+        ),
+        (AUTOENCODER + ("--latent-dim", "0"), "argument --latent-dim: must be at least 1"),
+        (AUTOENCODER + ("--max-mse", "0"), "argument --max-mse: must be a number above 0"),
+        (AUTOENCODER + ("--min-elbo", "nan"), "argument --min-elbo: must be a finite number"),
+        (AUTOENCODER + ("--normal-classes", "5,x"), "argument --normal-classes: expected comma-separated"),
+        (AUTOENCODER + ("--normal-classes", "5,5"), "argument --normal-classes: expected distinct class ids"),
+        (AUTOENCODER + ("--normal-classes", "10"), "argument --normal-classes: expected distinct class ids"),
     ],
 )
 def test_bad_numbers_are_usage_errors(argv, expected, capsys, tmp_path):
@@ -42,6 +54,27 @@ def test_bad_numbers_are_usage_errors(argv, expected, capsys, tmp_path):
 def test_good_numbers_parse():
     args = cli.build_parser().parse_args([*TEXT, "--epochs", "3", "--lr", "0.5", "--min-accuracy", "0"])
     assert (args.epochs, args.lr, args.min_accuracy, args.no_baseline) == (3, 0.5, 0.0, False)
+
+
+def test_autoencoder_flags_parse():
+    args = cli.build_parser().parse_args([*AUTOENCODER, "--model", "vae", "--normal-classes", "5,7,9"])
+    assert (args.model, args.normal_classes, args.min_elbo, args.latent_dim) == (
+        "vae",
+        (5, 7, 9),
+        -300.0,
+        None,
+    )
+
+
+def test_flags_wrong_together_are_one_line_and_exit_2(capsys, tmp_path):
+    argv = [*AUTOENCODER, "--model", "swwae", "--latent-dim", "8", "--output-dir", str(tmp_path / "out")]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.count("\n") == 1
+        and "dlsuite run autoencoder: --latent-dim does not apply to --model swwae" in err
+    )
+    assert not (tmp_path / "out").exists()
 
 
 def test_through_the_cli_a_bad_flag_is_one_line_and_exit_2(tmp_path):

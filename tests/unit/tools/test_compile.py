@@ -13,7 +13,11 @@ from tools import cli  # noqa: E402
 from tools import compile as compile_tool  # noqa: E402
 
 IMAGE = "registry.example.com/dlsuite:test"
-PIPELINES = {"image_classification": "IdxExampleGen", "text_classification": "TextExampleGen"}
+PIPELINES = {
+    "image_classification": "IdxExampleGen",
+    "text_classification": "TextExampleGen",
+    "autoencoder": "IdxExampleGen",
+}
 
 
 def _argv(name, out, *extra):

@@ -1,0 +1,1 @@
+"""ReconstructionEvaluator: judges an autoencoder on the eval split, next to PCA, and blesses it."""

@@ -1,0 +1,1 @@
+"""Autoencoders (course chapter 14): IDX images -> autoencoder -> ReconstructionEvaluator -> push."""
