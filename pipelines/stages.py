@@ -1,10 +1,15 @@
 """Pipeline pieces every task shares: label checks, blessing against the latest blessed model, pushing,
 assembly."""
 
+import dataclasses
+
 import tensorflow_model_analysis as tfma
 from tfx import v1 as tfx
 
+from components.idx_example_gen import schema as idx_schema
+from components.idx_example_gen.component import IdxExampleGen
 from components.label_check.component import LabelCheck
+from components.serving_infra_validator.component import ServingInfraValidator
 from components.validation_gate.component import ValidationGate
 
 
@@ -65,6 +70,59 @@ def validated(*, examples, schema_file, custom_validation_config=None):
     )
     validation_gate = ValidationGate(anomalies=example_validator.outputs["anomalies"])
     return schema_gen, statistics_gen, example_validator, validation_gate
+
+
+IMAGE_PREPROCESSING_FN = "pipelines.image_classification.preprocessing.preprocessing_fn"  # bytes -> [0, 1]
+
+
+def idx_images(*, data_root, image_shape):
+    """What every image pipeline starts with: IdxExampleGen, the curated schema, statistics, validation
+    (with the image size check) and its gate, and the Transform (pixels -> [0, 1]) behind the gate.
+
+    Returns [example_gen, schema_gen, statistics_gen, example_validator, validation_gate, transform].
+    """
+    example_gen = IdxExampleGen(input_base=data_root)
+    schema_gen, statistics_gen, example_validator, validation_gate = validated(
+        examples=example_gen.outputs["examples"],
+        schema_file=idx_schema.SCHEMA_FILE,
+        custom_validation_config=idx_schema.image_size_check(image_shape),
+    )
+    transform = tfx.components.Transform(
+        examples=example_gen.outputs["examples"],
+        schema=schema_gen.outputs["schema"],
+        preprocessing_fn=IMAGE_PREPROCESSING_FN,
+        # The trainer applies the transform graph itself; StatisticsGen already described the raw data.
+        materialize=False,
+        disable_statistics=True,
+    )
+    transform.add_upstream_node(validation_gate)
+    return [example_gen, schema_gen, statistics_gen, example_validator, validation_gate, transform]
+
+
+def train(*, run_fn, examples, transform, schema, train_config):
+    """Trainer of the `run_fn` module function on raw examples and the transform graph; `train_config`
+    (a dataclass) travels as its custom_config."""
+    return tfx.components.Trainer(
+        run_fn=run_fn,
+        examples=examples,
+        transform_graph=transform.outputs["transform_graph"],
+        schema=schema,
+        custom_config=dataclasses.asdict(train_config),
+    )
+
+
+def serve_check_and_push(*, model, examples, model_blessing, evaluator, serving_model_dir):
+    """ServingInfraValidator (the candidate must load in `dlsuite serve` and answer canned requests; TFX's
+    InfraValidator needs Docker), after the evaluator, then Pusher. Returns [infra_validator, pusher]."""
+    infra_validator = ServingInfraValidator(model=model, examples=examples)
+    infra_validator.add_upstream_node(evaluator)  # only a model that is worth pushing
+    pusher = push(
+        model=model,
+        model_blessing=model_blessing,
+        serving_model_dir=serving_model_dir,
+        infra_blessing=infra_validator.outputs["blessing"],
+    )
+    return [infra_validator, pusher]
 
 
 def latest_blessed_model():

@@ -29,6 +29,7 @@ PIPELINES = {
     "image_classification": "pipelines.image_classification.entry",
     "text_classification": "pipelines.text_classification.entry",
     "autoencoder": "pipelines.autoencoder.entry",
+    "gan": "pipelines.gan.entry",
 }
 
 # Beam's in-process runner: fast and stable for one machine. Any --beam-args

@@ -22,15 +22,14 @@ from tfx.dsl.component.experimental.annotations import InputArtifact, OutputArti
 from tfx.dsl.component.experimental.decorators import component
 from tfx.types.standard_artifacts import Examples, Model, ModelBlessing, ModelEvaluation
 
+from components import model_blessing, model_info
+from components.idx_example_gen.examples import load_split
 from components.reconstruction_evaluator import metrics as measures
-from components.reconstruction_evaluator import model_info, plots
+from components.reconstruction_evaluator import plots
+from components.served_model import ServedModel
 
 PCA_TRAIN_LIMIT = 20_000  # train images PCA is fitted on (its error changes in the 4th digit beyond)
 MAP_POINTS = 2_000
-
-
-def _serving_dir(model):
-    return os.path.join(model.uri, "Format-Serving")
 
 
 def _plots(model, info, images, labels, arrays, class_names, out_dir):
@@ -95,16 +94,15 @@ def ReconstructionEvaluator(  # noqa: N802 (TFX naming)
     class_names: comma-separated names of the label ids, for the latent map's legend.
     """
     info = model_info.read(model.uri)
-    candidate = measures.ServedModel(_serving_dir(model))
-    images, labels = measures.load_split(examples, "eval", candidate.image_shape, eval_limit)
+    candidate = ServedModel.of(model)
+    image_shape = candidate.input_shape("reconstruct", "images")
+    images, labels = load_split(examples, "eval", image_shape, eval_limit)
     metrics, arrays = measures.measure(candidate, info, images, labels)
 
-    train_images, train_labels = measures.load_split(
-        examples, "train", candidate.image_shape, PCA_TRAIN_LIMIT
-    )
+    train_images, train_labels = load_split(examples, "train", image_shape, PCA_TRAIN_LIMIT)
     if info["normal_classes"]:
         train_images = train_images[np.isin(train_labels, info["normal_classes"])]
-    components = min(info["code_size"], *train_images.shape[:1], int(np.prod(candidate.image_shape)))
+    components = min(info["code_size"], *train_images.shape[:1], int(np.prod(image_shape)))
     pca = measures.pca_errors(train_images, images, components)
     metrics["pca_mse"] = float(np.mean(pca[arrays["normal"]]))
     metrics["pca_components"] = components
@@ -117,7 +115,7 @@ def ReconstructionEvaluator(  # noqa: N802 (TFX naming)
         baseline_info = model_info.read(baseline_model.uri)
         if baseline_info["model"] == info["model"]:
             baseline_metrics, _ = measures.measure(
-                measures.ServedModel(_serving_dir(baseline_model)), baseline_info, images, labels
+                ServedModel.of(baseline_model), baseline_info, images, labels
             )
             baseline_value = metrics[f"baseline_{metric}"] = baseline_metrics[metric]
         else:
@@ -127,8 +125,8 @@ def ReconstructionEvaluator(  # noqa: N802 (TFX naming)
                 info["model"],
             )
     bar = min_elbo if higher_is_better else max_mse
-    blessed, rules, failures = measures.judge(
-        metrics, metric, higher_is_better, bar, baseline_value, max_regression
+    blessed, rules, failures = model_blessing.judge(
+        metric, metrics[metric], bar, higher_is_better, baseline_value, max_regression
     )
     names = class_names.split(",") if class_names else []
     written = _plots(candidate, info, images, labels, arrays, names, evaluation.uri)
@@ -139,12 +137,5 @@ def ReconstructionEvaluator(  # noqa: N802 (TFX naming)
             f,
             indent=2,
         )
-    # As TFX's Evaluator: Pusher reads `blessed`; the latest-blessed-model resolver `current_model_id`.
-    open(os.path.join(blessing.uri, "BLESSED" if blessed else "NOT_BLESSED"), "w").close()
-    blessing.set_int_custom_property("blessed", int(blessed))
-    blessing.set_string_custom_property("current_model", model.uri)
-    blessing.set_int_custom_property("current_model_id", model.id)
-    if baseline_model is not None:
-        blessing.set_string_custom_property("baseline_model", baseline_model.uri)
-        blessing.set_int_custom_property("baseline_model_id", baseline_model.id)
+    model_blessing.write(blessing, model, blessed, baseline_model)
     logging.info("ReconstructionEvaluator: %s; %s", metrics, "blessed" if blessed else "; ".join(failures))

@@ -1,54 +1,6 @@
 """What ReconstructionEvaluator measures, as plain functions of NumPy arrays and a loaded SavedModel."""
 
-import os
-
 import numpy as np
-import tensorflow as tf
-from tfx.types import artifact_utils
-
-from components.idx_example_gen.executor import IMAGE_KEY, LABEL_KEY
-
-BATCH = 500
-
-
-def load_split(examples, split, image_shape, limit=0):
-    """(uint8 images [N, H, W], int64 labels [N]) of an Examples artifact's split (its first `limit`
-    examples when limit > 0)."""
-    files = sorted(tf.io.gfile.glob(os.path.join(artifact_utils.get_split_uri([examples], split), "*")))
-    dataset = tf.data.TFRecordDataset(files, compression_type="GZIP")
-    if limit:
-        dataset = dataset.take(limit)
-    spec = {IMAGE_KEY: tf.io.FixedLenFeature([], tf.string), LABEL_KEY: tf.io.FixedLenFeature([], tf.int64)}
-    images, labels = [], []
-    for batch in dataset.batch(4096).map(lambda r: tf.io.parse_example(r, spec)):
-        images.append(tf.io.decode_raw(batch[IMAGE_KEY], tf.uint8).numpy().reshape(-1, *image_shape))
-        labels.append(batch[LABEL_KEY].numpy())
-    return np.concatenate(images), np.concatenate(labels)
-
-
-class ServedModel:
-    """A pushed-layout autoencoder SavedModel, called by signature in batches."""
-
-    def __init__(self, path):
-        self._model = tf.saved_model.load(path)
-        self.signatures = set(self._model.signatures)
-        spec = self._model.signatures["reconstruct"].structured_input_signature[1]["images"]
-        self.image_shape = tuple(spec.shape[1:])  # (height, width)
-
-    def __call__(self, signature, images=None, **scalars):
-        function = self._model.signatures[signature]
-        if images is None:
-            return {
-                k: v.numpy() for k, v in function(**{k: tf.constant(v) for k, v in scalars.items()}).items()
-            }
-        parts = [
-            function(
-                images=tf.constant(images[i : i + BATCH], tf.float32),
-                **{k: tf.constant(v) for k, v in scalars.items()},
-            )
-            for i in range(0, len(images), BATCH)
-        ]
-        return {key: np.concatenate([part[key].numpy() for part in parts]) for key in parts[0]}
 
 
 def per_image_mse(clean, other):
@@ -120,19 +72,3 @@ def measure(model, info, images, labels):
 def headline(model):
     """(metric, higher_is_better) that blesses the model: the ELBO for a VAE, else the MSE."""
     return ("elbo", True) if "sample" in model.signatures else ("mse", False)
-
-
-def judge(metrics, metric, higher_is_better, bar, baseline=None, max_regression=0.0):
-    """(blessed, rules, failures): the metric against its bar, and against the baseline's value if given."""
-    sign, word = (1, "≥") if higher_is_better else (-1, "≤")
-    rules = [f"{metric} {word} {bar:g}"]
-    failures = []
-    if sign * (metrics[metric] - bar) < 0:
-        failures.append(f"{metric} {metrics[metric]:.5g} is not {word} {bar:g}")
-    if baseline is not None:
-        rules.append(f"{metric} no more than {max_regression:g} worse than the latest blessed model's")
-        if sign * (metrics[metric] - baseline) < -max_regression:
-            failures.append(
-                f"{metric} {metrics[metric]:.5g} is worse than the latest blessed model's {baseline:.5g}"
-            )
-    return not failures, rules, failures

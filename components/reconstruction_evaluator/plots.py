@@ -1,47 +1,15 @@
 """The evaluator's PNGs: reconstructions, VAE samples and latent traversal, and a 2-D latent map."""
 
 import numpy as np
-import tensorflow as tf
 
+from components.plots import image_grid, pyplot, save
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _save(fig, path):
-    plt = _pyplot()
-    fig.tight_layout()
-    with tf.io.gfile.GFile(path, "wb") as f:
-        fig.savefig(f, format="png", dpi=90)
-    plt.close(fig)
-
-
-def image_grid(rows, row_titles, path, title):
-    """Each of `rows` is a list of [H, W] 0..255 images drawn side by side."""
-    plt = _pyplot()
-    columns = max(len(r) for r in rows)
-    fig, axes = plt.subplots(
-        len(rows), columns, figsize=(columns * 0.9, len(rows) * 1.0 + 0.4), squeeze=False
-    )
-    for r, (images, name) in enumerate(zip(rows, row_titles)):
-        for c in range(columns):
-            ax = axes[r][c]
-            ax.axis("off")
-            if c < len(images):
-                ax.imshow(np.clip(images[c], 0, 255), cmap="gray", vmin=0, vmax=255)
-        axes[r][0].set_title(name, fontsize=8, loc="left")
-    fig.suptitle(title, fontsize=10)
-    _save(fig, path)
+__all__ = ["image_grid", "latent_map"]
 
 
 def latent_map(codes, labels, class_names, path, seed=0):
     """Codes in 2-D (as they are, or by t-SNE when they have more dimensions), coloured by class."""
-    plt = _pyplot()
+    plt = pyplot()
     if codes.shape[1] > 2:
         from sklearn.manifold import TSNE
 
@@ -58,4 +26,4 @@ def latent_map(codes, labels, class_names, path, seed=0):
     ax.set_title(f"Latent map: {how}, {len(codes)} eval images")
     ax.set_xticks([])
     ax.set_yticks([])
-    _save(fig, path)
+    save(fig, path)

@@ -8,7 +8,7 @@ import keras
 import tensorflow as tf
 import tensorflow_transform as tft
 
-from components.reconstruction_evaluator import model_info
+from components import model_info
 from keras_models import autoencoders
 from pipelines import training
 from pipelines.autoencoder import configs

@@ -9,6 +9,7 @@ from tools import cli
 TEXT = ("run", "text_classification", "--data", str(FIXTURES / "ag_news_small"))
 IMAGE = ("run", "image_classification", "--data", str(FIXTURES / "fashion_mnist_small"))
 AUTOENCODER = ("run", "autoencoder", "--data", str(FIXTURES / "fashion_mnist_small"))
+GAN = ("run", "gan", "--data", str(FIXTURES / "fashion_mnist_small"))
 
 
 @pytest.mark.parametrize(
@@ -40,6 +41,15 @@ AUTOENCODER = ("run", "autoencoder", "--data", str(FIXTURES / "fashion_mnist_sma
         (AUTOENCODER + ("--normal-classes", "5,x"), "argument --normal-classes: expected comma-separated"),
         (AUTOENCODER + ("--normal-classes", "5,5"), "argument --normal-classes: expected distinct class ids"),
         (AUTOENCODER + ("--normal-classes", "10"), "argument --normal-classes: expected distinct class ids"),
+        (
+            GAN + ("--model", "vae"),
+            "argument --model: invalid choice: 'vae' (choose from 'cyclegan', 'dcgan', ",
+        ),
+        (GAN + ("--domains", "7"), "argument --domains: expected two class ids such as 7,9, got '7'"),
+        (GAN + ("--domains", "7,7"), "argument --domains: expected two distinct class ids from 0 to 9"),
+        (GAN + ("--max-fid", "-1"), "argument --max-fid: must be a number above 0"),
+        (GAN + ("--min-target-fraction", "2"), "argument --min-target-fraction: must be between 0 and 1"),
+        (GAN + ("--num-samples", "0"), "argument --num-samples: must be at least 1"),
     ],
 )
 def test_bad_numbers_are_usage_errors(argv, expected, capsys, tmp_path):

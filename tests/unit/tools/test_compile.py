@@ -17,6 +17,7 @@ PIPELINES = {
     "image_classification": "IdxExampleGen",
     "text_classification": "TextExampleGen",
     "autoencoder": "IdxExampleGen",
+    "gan": "IdxExampleGen",
 }
 
 
