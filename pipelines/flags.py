@@ -54,6 +54,15 @@ def add_training_arguments(parser, *, epochs, batch_size):
     parser.add_argument("--batch-size", type=positive_int, default=batch_size, help=f"default {batch_size}")
 
 
+def add_precision_argument(parser, default="auto"):
+    parser.add_argument(
+        "--mixed-precision",
+        default=default,
+        choices=["auto", "off", "float16", "bfloat16"],
+        help="auto: mixed_float16 on a GPU, float32 on CPU",
+    )
+
+
 def add_blessing_arguments(parser, *, min_accuracy):
     """--min-accuracy and --no-baseline."""
     parser.add_argument(

@@ -209,7 +209,10 @@ class ReconstructionModel(ImageBatchChecks, keras.Model):
     def train_step(self, data):
         with tf.GradientTape() as tape:
             terms, batch_size = self._total_loss_terms(data, training=True)
-        gradients = tape.gradient(terms["loss"], self.trainable_weights)
+            # Under mixed_float16, compile() wraps the optimizer in a LossScaleOptimizer: the loss is
+            # scaled here and the gradients unscaled in apply_gradients (identity otherwise).
+            scaled_loss = self.optimizer.scale_loss(terms["loss"])
+        gradients = tape.gradient(scaled_loss, self.trainable_weights)
         self.optimizer.apply_gradients(zip(gradients, self.trainable_weights))
         self._after_update()
         return self._update_metrics(terms, batch_size)

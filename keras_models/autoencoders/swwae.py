@@ -146,8 +146,10 @@ class SWWAE(networks.ReconstructionModel):
         code, whats, masks = self.encoder(images)
         logits, decoded = self._decode_logits(code, masks)
         reconstruction = networks.reconstruction_loss(images, logits, self.loss_type)
-        middle = sum(
-            ops.mean(ops.sum(ops.reshape(ops.square(p - d), (ops.shape(p)[0], -1)), axis=1))
+        middle = sum(  # in float32 whatever the compute dtype (mixed precision)
+            ops.mean(
+                ops.sum(ops.reshape(ops.square(ops.cast(p - d, "float32")), (ops.shape(p)[0], -1)), axis=1)
+            )
             for p, d in zip(whats, decoded)
         )
         return {

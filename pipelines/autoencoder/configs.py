@@ -28,6 +28,7 @@ class TrainConfig:
     batch_size: int = 128
     learning_rate: float = 1e-3  # peak of a per-epoch cosine decay
     latent_dim: int = 0  # 0: the model's default size
+    mixed_precision: str = "auto"  # auto: mixed_float16 on a GPU, float32 on CPU; off | float16 | bfloat16
     normal_classes: tuple = ()  # train on these classes only (anomaly detection); () = all
     seed: int = 42
 

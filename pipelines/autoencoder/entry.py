@@ -48,6 +48,7 @@ def add_arguments(parser):
         "--model", default=train.model, choices=sorted(configs.MODELS), help=f"default {train.model}"
     )
     flags.add_training_arguments(parser, epochs=train.epochs, batch_size=train.batch_size)
+    flags.add_precision_argument(parser, train.mixed_precision)
     parser.add_argument(
         "--latent-dim", type=flags.positive_int, default=None, help="code size (default: the model's own)"
     )
@@ -109,6 +110,7 @@ def build(args, **locations):
             epochs=args.epochs,
             batch_size=args.batch_size,
             latent_dim=args.latent_dim or 0,
+            mixed_precision=args.mixed_precision,
             normal_classes=args.normal_classes,
         ),
         eval_config=configs.EvalConfig(

@@ -39,6 +39,7 @@ def run_fn(fn_args):
     """TFX Trainer entry point (found by dotted path)."""
     config = configs.TrainConfig(**(fn_args.custom_config or {}))
     keras.utils.set_random_seed(config.seed)
+    policy = training.set_precision_policy(config.mixed_precision)  # before the model's layers exist
     tft_output = tft.TFTransformOutput(fn_args.transform_output)
     train_ds = _images(fn_args.train_files, tft_output, config, shuffle=True)
     eval_ds = _images(fn_args.eval_files, tft_output, config, shuffle=False)
@@ -58,7 +59,10 @@ def run_fn(fn_args):
         ],
     ).history
     training.save_history(
-        fn_args.model_run_dir, history, epoch_timer.seconds, extra={"config": dataclasses.asdict(config)}
+        fn_args.model_run_dir,
+        history,
+        epoch_timer.seconds,
+        extra={"config": dataclasses.asdict(config), "precision_policy": policy},
     )
     training.plot_history(history, os.path.join(fn_args.model_run_dir, "training_curves.png"))
 

@@ -25,6 +25,7 @@ class TrainConfig:
     epochs: int = 0  # 0: the model's default (MODELS)
     batch_size: int = 128
     domains: tuple = DEFAULT_DOMAINS  # CycleGAN's classes a and b
+    mixed_precision: str = "auto"  # auto: mixed_float16 on a GPU, float32 on CPU; off | float16 | bfloat16
     seed: int = 42
 
 

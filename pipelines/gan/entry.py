@@ -42,6 +42,7 @@ def add_arguments(parser):
     parser.add_argument(
         "--batch-size", type=flags.positive_int, default=train.batch_size, help=f"default {train.batch_size}"
     )
+    flags.add_precision_argument(parser, train.mixed_precision)
     parser.add_argument(
         "--domains",
         type=_domains,
@@ -96,7 +97,11 @@ def build(args, **locations):
 
     return pipeline.create_pipeline(
         train_config=configs.TrainConfig(
-            model=args.model, epochs=args.epochs or 0, batch_size=args.batch_size, domains=args.domains
+            model=args.model,
+            epochs=args.epochs or 0,
+            batch_size=args.batch_size,
+            domains=args.domains,
+            mixed_precision=args.mixed_precision,
         ),
         eval_config=configs.EvalConfig(
             max_fid=args.max_fid,

@@ -75,6 +75,7 @@ def run_fn(fn_args):
     """TFX Trainer entry point (found by dotted path)."""
     config = configs.TrainConfig(**(fn_args.custom_config or {}))
     keras.utils.set_random_seed(config.seed)
+    policy = training.set_precision_policy(config.mixed_precision)  # before the model's layers exist
     tft_output = tft.TFTransformOutput(fn_args.transform_output)
     model = build_model(config)
     model.compile()  # the paper's optimizers (DCGAN: Adam 2e-4, beta_1 0.5)
@@ -103,7 +104,10 @@ def run_fn(fn_args):
         ],
     ).history
     training.save_history(
-        fn_args.model_run_dir, history, epoch_timer.seconds, extra={"config": dataclasses.asdict(config)}
+        fn_args.model_run_dir,
+        history,
+        epoch_timer.seconds,
+        extra={"config": dataclasses.asdict(config), "precision_policy": policy},
     )
     training.plot_history(history, os.path.join(fn_args.model_run_dir, "training_curves.png"))
 

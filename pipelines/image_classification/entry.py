@@ -24,12 +24,7 @@ def add_arguments(parser):
     defaults = configs.TrainConfig()
     parser.add_argument("--data", default=configs.DEFAULT_DATA, help="folder of IDX files")
     flags.add_training_arguments(parser, epochs=defaults.epochs, batch_size=defaults.batch_size)
-    parser.add_argument(
-        "--mixed-precision",
-        default=defaults.mixed_precision,
-        choices=["auto", "off", "float16", "bfloat16"],
-        help="auto: mixed_float16 on a GPU, float32 on CPU",
-    )
+    flags.add_precision_argument(parser, defaults.mixed_precision)
     parser.add_argument(
         "--distribute",
         default=defaults.distribute,

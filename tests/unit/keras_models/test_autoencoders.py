@@ -397,3 +397,27 @@ def test_saved_model_export(key, tmp_path):
         )
     if key == "dae":
         np.testing.assert_array_equal(restored.corrupt(x, tf.constant(5)), model.corrupt(x, 5))
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_mixed_float16_scales_the_loss_and_trains(name):
+    """Under the mixed_float16 policy (what --mixed-precision picks on a GPU) compile() wraps the
+    optimizer in a LossScaleOptimizer; the train step must scale the loss for it, or the updates
+    would be divided by the scale (2^15) and training would stall."""
+    keras.mixed_precision.set_dtype_policy("mixed_float16")
+    try:
+        model = BUILDERS[name]()
+        model.compile(optimizer=keras.optimizers.Adam(1e-2))
+        assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+        images = random_images(96)
+        before = [w.numpy().copy() for w in model.trainable_weights]
+        # 24 steps: a step whose scaled gradients overflow float16 is skipped and the scale halved
+        # (dynamic loss scaling, from 2^15), so the first few steps may not move anything.
+        history = model.fit(images, epochs=1, batch_size=4, verbose=0).history
+        assert all(np.isfinite(v[-1]) for v in history.values()), history
+        moved = [np.max(np.abs(w.numpy() - b)) for w, b in zip(model.trainable_weights, before)]
+        # Adam's steps move weights by about the learning rate, not the rate / 2^15.
+        assert max(moved) > 1e-3, max(moved)
+        assert keras.ops.convert_to_numpy(model(images)).dtype == np.float32
+    finally:
+        keras.mixed_precision.set_dtype_policy("float32")
