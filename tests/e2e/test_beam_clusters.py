@@ -43,7 +43,10 @@ def test_cluster_and_beam_args_together_are_refused(tmp_path):
 @pytest.mark.e2e
 def test_every_beam_component_runs_on_two_direct_runner_processes(tmp_path):
     out = tmp_path / "out"
-    result = _run(out, "--beam-cluster", "local-processes:2")
+    # Two worker processes write the examples in an order that changes from run to run, and one epoch
+    # of 8 steps on 1,000 images lands anywhere from 0.28 to 0.6 accuracy with it (a CI run saw 0.276
+    # under the 0.3 bar of _run): what is tested here is the engine, so the bar is 0.
+    result = _run(out, "--beam-cluster", "local-processes:2", "--min-accuracy", "0")
     assert result.returncode == 0, result.stderr[-3000:]
     assert_all_executed(out, "image_classification", COMPONENTS)
     summary = json.loads((out / "summary.json").read_text())
