@@ -5,6 +5,7 @@ value, then writes its ModelBlessing as TFX's Evaluator does: Pusher reads `bles
 latest-blessed-model resolver `current_model_id`.
 """
 
+import json
 import os
 
 
@@ -30,3 +31,14 @@ def write(blessing, model, blessed, baseline_model=None):
     if baseline_model is not None:
         blessing.set_string_custom_property("baseline_model", baseline_model.uri)
         blessing.set_int_custom_property("baseline_model_id", baseline_model.id)
+
+
+def record(evaluation, blessing, model, *, metrics, rules, failures, plots, baseline_model=None):
+    """A custom evaluator's results: `metrics.json` (what runner.custom_evaluation reads: metrics, rules,
+    failures, blessed, plots) in the evaluation artifact, and the ModelBlessing (`write`)."""
+    blessed = not failures
+    result = {"metrics": metrics, "rules": rules, "failures": failures, "blessed": blessed, "plots": plots}
+    with open(os.path.join(evaluation.uri, "metrics.json"), "w") as f:
+        json.dump(result, f, indent=2)
+    write(blessing, model, blessed, baseline_model)
+    return blessed

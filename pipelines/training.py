@@ -228,6 +228,12 @@ def save_history(run_dir, history, epoch_seconds, extra=None):
         json.dump(record, f, indent=2)
 
 
+def record_history(run_dir, history, epoch_seconds, extra=None):
+    """`history.json` and `training_curves.png` in the model run dir: what every run_fn leaves."""
+    save_history(run_dir, history, epoch_seconds, extra)
+    plot_history(history, os.path.join(run_dir, "training_curves.png"))
+
+
 def plot_history(history, path):
     """Saves loss and metric curves (train vs validation) as a PNG."""
     import matplotlib

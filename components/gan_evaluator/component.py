@@ -14,7 +14,6 @@ latest blessed model of the same kind, measured again in the same feature space.
 PNGs into `evaluation` and a ModelBlessing as TFX's Evaluator does.
 """
 
-import json
 import os
 
 import numpy as np
@@ -139,11 +138,8 @@ def GanEvaluator(  # noqa: N802 (TFX naming)
         metric, metrics[metric], bar, higher, baseline_value, max_regression
     )
 
-    with open(os.path.join(evaluation.uri, "metrics.json"), "w") as f:
-        json.dump(
-            {"metrics": metrics, "rules": rules, "failures": failures, "blessed": blessed, "plots": written},
-            f,
-            indent=2,
-        )
-    model_blessing.write(blessing, model, blessed, baseline_model)
+    model_blessing.record(
+        evaluation, blessing, model, metrics=metrics, rules=rules, failures=failures, plots=written,
+        baseline_model=baseline_model,
+    )  # fmt: skip
     logging.info("GanEvaluator: %s; %s", metrics, "blessed" if blessed else "; ".join(failures))

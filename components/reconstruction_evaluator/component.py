@@ -13,7 +13,6 @@ the sparse autoencoder's mean_activation; with normal classes, roc_auc of anomal
 the other classes) and pca_roc_auc of PCA's reconstruction error.
 """
 
-import json
 import os
 
 import numpy as np
@@ -131,11 +130,8 @@ def ReconstructionEvaluator(  # noqa: N802 (TFX naming)
     names = class_names.split(",") if class_names else []
     written = _plots(candidate, info, images, labels, arrays, names, evaluation.uri)
 
-    with open(os.path.join(evaluation.uri, "metrics.json"), "w") as f:
-        json.dump(
-            {"metrics": metrics, "rules": rules, "failures": failures, "blessed": blessed, "plots": written},
-            f,
-            indent=2,
-        )
-    model_blessing.write(blessing, model, blessed, baseline_model)
+    model_blessing.record(
+        evaluation, blessing, model, metrics=metrics, rules=rules, failures=failures, plots=written,
+        baseline_model=baseline_model,
+    )  # fmt: skip
     logging.info("ReconstructionEvaluator: %s; %s", metrics, "blessed" if blessed else "; ".join(failures))

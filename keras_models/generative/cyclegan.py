@@ -4,7 +4,7 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from keras_models.generative import networks
+from keras_models.generative import blocks, networks
 
 DIRECTIONS = ("a_to_b", "b_to_a")
 
@@ -29,14 +29,14 @@ def resnet_generator(image_shape, filters, residual_blocks, dtype, name):
     """7x7 conv (`filters`) -> 3x3 conv of stride 2 (2 filters) -> residual blocks -> 3x3 transposed conv
     of stride 2 (`filters`) -> 7x7 conv (C channels), tanh; instance norm and ReLU between."""
     images = keras.Input(shape=image_shape, name="images")
-    x = networks.conv_block(images, filters, 7, 1, "instance", "relu", dtype, f"{name}_in")
-    x = networks.conv_block(x, 2 * filters, 3, 2, "instance", "relu", dtype, f"{name}_down")
+    x = blocks.conv_block(images, filters, 7, 1, "instance", "relu", dtype, f"{name}_in")
+    x = blocks.conv_block(x, 2 * filters, 3, 2, "instance", "relu", dtype, f"{name}_down")
     for i in range(residual_blocks):
-        y = networks.conv_block(x, 2 * filters, 3, 1, "instance", "relu", dtype, f"{name}_res_{i}_a")
-        y = networks.conv_block(y, 2 * filters, 3, 1, "instance", None, dtype, f"{name}_res_{i}_b")
+        y = blocks.conv_block(x, 2 * filters, 3, 1, "instance", "relu", dtype, f"{name}_res_{i}_a")
+        y = blocks.conv_block(y, 2 * filters, 3, 1, "instance", None, dtype, f"{name}_res_{i}_b")
         x = layers.Add(dtype=dtype, name=f"{name}_res_{i}_add")([x, y])
-    x = networks.conv_block(x, filters, 3, 2, "instance", "relu", dtype, f"{name}_up", transpose=True)
-    outputs = networks.conv_block(x, image_shape[-1], 7, 1, None, "tanh", dtype, f"{name}_out")
+    x = blocks.conv_block(x, filters, 3, 2, "instance", "relu", dtype, f"{name}_up", transpose=True)
+    outputs = blocks.conv_block(x, image_shape[-1], 7, 1, None, "tanh", dtype, f"{name}_out")
     return keras.Model(images, outputs, name=name)
 
 
@@ -44,10 +44,10 @@ def patch_discriminator(image_shape, filters, dtype, name):
     """PatchGAN: 4x4 convs of stride 2 (`filters`, LeakyReLU; 2 filters, IN, LeakyReLU), of stride 1
     (4 filters, IN, LeakyReLU), then a 4x4 conv to one score per patch: [N, H/4, W/4, 1]."""
     images = keras.Input(shape=image_shape, name="images")
-    x = networks.conv_block(images, filters, 4, 2, None, "leaky_relu", dtype, f"{name}_0")
-    x = networks.conv_block(x, 2 * filters, 4, 2, "instance", "leaky_relu", dtype, f"{name}_1")
-    x = networks.conv_block(x, 4 * filters, 4, 1, "instance", "leaky_relu", dtype, f"{name}_2")
-    scores = networks.conv_block(x, 1, 4, 1, None, None, dtype, f"{name}_scores")
+    x = blocks.conv_block(images, filters, 4, 2, None, "leaky_relu", dtype, f"{name}_0")
+    x = blocks.conv_block(x, 2 * filters, 4, 2, "instance", "leaky_relu", dtype, f"{name}_1")
+    x = blocks.conv_block(x, 4 * filters, 4, 1, "instance", "leaky_relu", dtype, f"{name}_2")
+    scores = blocks.conv_block(x, 1, 4, 1, None, None, dtype, f"{name}_scores")
     return keras.Model(images, scores, name=name)
 
 

@@ -3,7 +3,7 @@
 import keras
 from keras import layers
 
-from keras_models.generative import networks
+from keras_models.generative import blocks, networks
 
 
 @keras.saving.register_keras_serializable(package="keras_models")
@@ -56,10 +56,10 @@ class DCGAN(networks.NoiseGAN):
         dtype = self.dtype_policy
 
         # === Networks ===
-        self.generator = networks.dcgan_generator(image_shape, self.latent_dim, filters, dtype)
+        self.generator = blocks.dcgan_generator(image_shape, self.latent_dim, filters, dtype)
         images = keras.Input(shape=image_shape, name="images")
-        x = layers.Flatten(dtype=dtype)(networks.dcgan_downsampler(images, filters, dtype, "discriminator"))
-        logits = layers.Dense(1, kernel_initializer=networks.weight_init(), dtype=dtype, name="logit")(x)
+        x = layers.Flatten(dtype=dtype)(blocks.dcgan_downsampler(images, filters, dtype, "discriminator"))
+        logits = layers.Dense(1, kernel_initializer=blocks.weight_init(), dtype=dtype, name="logit")(x)
         self.discriminator = keras.Model(images, logits, name="discriminator")
 
         # === Config ===

@@ -4,7 +4,7 @@ reconstruction error."""
 import keras
 from keras import layers, ops
 
-from keras_models.generative import networks
+from keras_models.generative import blocks, networks
 
 
 def energy(images, reconstructions):
@@ -105,10 +105,10 @@ class EBGAN(networks.NoiseGAN):
         dtype = self.dtype_policy
 
         # === Networks ===
-        self.generator = networks.dcgan_generator(image_shape, self.latent_dim, filters, dtype)
+        self.generator = blocks.dcgan_generator(image_shape, self.latent_dim, filters, dtype)
         images = keras.Input(shape=image_shape, name="images")
-        codes = networks.dcgan_downsampler(images, filters, dtype, "encoder")
-        reconstructions = networks.dcgan_upsampler(codes, filters, image_shape[-1], dtype, "decoder")
+        codes = blocks.dcgan_downsampler(images, filters, dtype, "encoder")
+        reconstructions = blocks.dcgan_upsampler(codes, filters, image_shape[-1], dtype, "decoder")
         flat_codes = layers.Flatten(dtype=dtype, name="codes")(codes)
         self.discriminator = keras.Model(images, [reconstructions, flat_codes], name="discriminator")
 

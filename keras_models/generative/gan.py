@@ -5,7 +5,7 @@ import math
 import keras
 from keras import layers
 
-from keras_models.generative import networks
+from keras_models.generative import blocks, networks
 
 
 def _check_units(name, units):
@@ -81,7 +81,7 @@ class GAN(networks.NoiseGAN):
         x = noise
         for i, units in enumerate(generator_units):
             x = layers.Dense(units, dtype=dtype, name=f"generator_{i}")(x)
-            x = layers.LeakyReLU(networks.LEAKY_SLOPE, dtype=dtype, name=f"generator_{i}_lrelu")(x)
+            x = layers.LeakyReLU(blocks.LEAKY_SLOPE, dtype=dtype, name=f"generator_{i}_lrelu")(x)
         x = layers.Dense(math.prod(image_shape), "tanh", dtype=dtype, name="generator_pixels")(x)
         self.generator = keras.Model(noise, layers.Reshape(image_shape, dtype=dtype)(x), name="generator")
 
@@ -89,7 +89,7 @@ class GAN(networks.NoiseGAN):
         x = layers.Flatten(dtype=dtype)(images)
         for i, units in enumerate(discriminator_units):
             x = layers.Dense(units, dtype=dtype, name=f"discriminator_{i}")(x)
-            x = layers.LeakyReLU(networks.LEAKY_SLOPE, dtype=dtype, name=f"discriminator_{i}_lrelu")(x)
+            x = layers.LeakyReLU(blocks.LEAKY_SLOPE, dtype=dtype, name=f"discriminator_{i}_lrelu")(x)
             x = layers.Dropout(dropout, dtype=dtype, name=f"discriminator_{i}_dropout")(x)
         logits = layers.Dense(1, dtype=dtype, name="discriminator_logit")(x)
         self.discriminator = keras.Model(images, logits, name="discriminator")

@@ -103,13 +103,12 @@ def run_fn(fn_args):
             epoch_timer,
         ],
     ).history
-    training.save_history(
+    training.record_history(
         fn_args.model_run_dir,
         history,
         epoch_timer.seconds,
         extra={"config": dataclasses.asdict(config), "precision_policy": policy},
     )
-    training.plot_history(history, os.path.join(fn_args.model_run_dir, "training_curves.png"))
 
     GanExport(
         model,

@@ -75,13 +75,12 @@ def run_fn(fn_args):
         ).history
 
     if chief:
-        training.save_history(
+        training.record_history(
             fn_args.model_run_dir,
             history,
             epoch_timer.seconds,
             extra={"config": dataclasses.asdict(config), "precision_policy": policy},
         )
-        training.plot_history(history, os.path.join(fn_args.model_run_dir, "training_curves.png"))
 
     # Every worker saves (variables are read collectively); only the chief's export stays.
     path = training.export_dir(fn_args.serving_model_dir, strategy)

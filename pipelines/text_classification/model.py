@@ -79,7 +79,7 @@ def run_fn(fn_args):
         ],
     )
 
-    training.save_history(
+    training.record_history(
         fn_args.model_run_dir,
         history.history,
         epoch_timer.seconds,
@@ -89,7 +89,6 @@ def run_fn(fn_args):
             "num_classes": num_classes,
         },
     )
-    training.plot_history(history.history, os.path.join(fn_args.model_run_dir, "training_curves.png"))
 
     TextClassifierExport(
         model,
