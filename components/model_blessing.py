@@ -33,11 +33,14 @@ def write(blessing, model, blessed, baseline_model=None):
         blessing.set_int_custom_property("baseline_model_id", baseline_model.id)
 
 
-def record(evaluation, blessing, model, *, metrics, rules, failures, plots, baseline_model=None):
+def record(evaluation, blessing, model, *, metrics, rules, failures, plots, baseline_model=None, sample=None):
     """A custom evaluator's results: `metrics.json` (what runner.custom_evaluation reads: metrics, rules,
-    failures, blessed, plots) in the evaluation artifact, and the ModelBlessing (`write`)."""
+    failures, blessed, plots, and a `sample` of the model's output as text, which summary.json and
+    report.html show) in the evaluation artifact, and the ModelBlessing (`write`)."""
     blessed = not failures
     result = {"metrics": metrics, "rules": rules, "failures": failures, "blessed": blessed, "plots": plots}
+    if sample is not None:
+        result["sample"] = sample
     with open(os.path.join(evaluation.uri, "metrics.json"), "w") as f:
         json.dump(result, f, indent=2)
     write(blessing, model, blessed, baseline_model)

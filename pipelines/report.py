@@ -308,6 +308,8 @@ def write_report(path, summary, metadata_path):
     if summary["metrics"]:
         source = "the pipeline's evaluator" if custom else "TFMA"
         sections.append(_section(f"Metrics (eval split, {source})", lambda: _metrics(summary["metrics"])))
+    if custom and "sample" in custom:
+        sections.append(_section("Generated sample", lambda: f"<pre>{html.escape(custom['sample'])}</pre>"))
     if custom:
         for name in custom.get("plots", []):
             plot = os.path.join(evaluation.uri, name)

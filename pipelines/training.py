@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import sys
 import time
 
 import keras
@@ -177,6 +178,25 @@ def cosine_decay(peak_learning_rate, epochs):
         return peak_learning_rate * 0.5 * (1.0 + math.cos(math.pi * epoch / epochs))
 
     return keras.callbacks.LearningRateScheduler(schedule)
+
+
+def fit_and_record(model, train_ds, eval_ds, *, epochs, learning_rate, run_dir, extra):
+    """`model.fit` with TensorBoard, the per-epoch cosine decay from `learning_rate` and epoch timing,
+    then `record_history` into the model run dir; returns the history dict."""
+    epoch_timer = EpochTimer()
+    history = model.fit(
+        train_ds,
+        validation_data=eval_ds,
+        epochs=epochs,
+        verbose=1 if sys.stdout.isatty() else 2,
+        callbacks=[
+            keras.callbacks.TensorBoard(log_dir=os.path.join(run_dir, "tensorboard")),
+            cosine_decay(learning_rate, epochs),
+            epoch_timer,
+        ],
+    ).history
+    record_history(run_dir, history, epoch_timer.seconds, extra)
+    return history
 
 
 class EpochTimer(keras.callbacks.Callback):

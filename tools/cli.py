@@ -19,7 +19,7 @@ import time
 
 from pipelines import beam_clusters
 from serving import cli as serving_cli
-from tools import compile, data, run_lock, runs
+from tools import compile, data, experiments, run_lock, runs
 
 # Each pipeline package has an `entry` module: MODEL, DATASET (the default data
 # set's name), DESCRIPTION, DataError, add_arguments(parser) (which defines
@@ -30,6 +30,7 @@ PIPELINES = {
     "text_classification": "pipelines.text_classification.entry",
     "autoencoder": "pipelines.autoencoder.entry",
     "gan": "pipelines.gan.entry",
+    "language_model": "pipelines.language_model.entry",
 }
 
 # Beam's in-process runner: fast and stable for one machine. Any --beam-args
@@ -111,7 +112,10 @@ def _summarize(args, entry, paths, error, wall_seconds):
             artifacts["history"] = history_path
             epoch_seconds = json.load(open(history_path))["epoch_seconds"]
 
+    custom = runner.custom_evaluation(outcome["evaluation_uri"]) if outcome["evaluation_uri"] else None
+    sample = {"sample": custom["sample"]} if custom and "sample" in custom else {}  # a generative model's
     return {
+        **sample,
         "pipeline": name,
         "model": getattr(args, "model", entry.MODEL),
         "dataset": os.path.basename(os.path.normpath(args.data)),
@@ -255,6 +259,7 @@ def build_parser(command=None):
     _add_run_commands(commands)
     data.add_commands(commands)  # data list, data fetch
     compile.add_commands(commands, PIPELINES)  # compile NAME --kubeflow OUT.json
+    experiments.add_commands(commands)  # experiment NAME [--quick] | experiment --list
     runs.add_commands(commands, {name: _entry(name).MODEL for name in PIPELINES})  # runs, runs show
     return parser
 

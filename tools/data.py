@@ -53,7 +53,7 @@ DATASETS = {
     "tiny_shakespeare": DataSet(
         "tiny_shakespeare",
         "text",
-        None,
+        "language_model",
         (("train", "train"), ("validation", "validation"), ("test", "test")),
         "1 MB of Shakespeare, for character language models",
     ),  # fmt: skip

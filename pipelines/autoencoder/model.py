@@ -2,7 +2,6 @@
 
 import dataclasses
 import os
-import sys
 
 import keras
 import tensorflow as tf
@@ -46,22 +45,13 @@ def run_fn(fn_args):
 
     model = build_model(config)
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate))
-    epoch_timer = training.EpochTimer()
-    history = model.fit(
+    training.fit_and_record(
+        model,
         train_ds,
-        validation_data=eval_ds,
+        eval_ds,
         epochs=config.epochs,
-        verbose=1 if sys.stdout.isatty() else 2,
-        callbacks=[
-            keras.callbacks.TensorBoard(log_dir=os.path.join(fn_args.model_run_dir, "tensorboard")),
-            training.cosine_decay(config.learning_rate, config.epochs),
-            epoch_timer,
-        ],
-    ).history
-    training.record_history(
-        fn_args.model_run_dir,
-        history,
-        epoch_timer.seconds,
+        learning_rate=config.learning_rate,
+        run_dir=fn_args.model_run_dir,
         extra={"config": dataclasses.asdict(config), "precision_policy": policy},
     )
 

@@ -6,9 +6,17 @@ import os
 from pipelines import flags
 from pipelines.text_classification import configs
 
-MODEL = "fasttext"
+MODEL = configs.DEFAULT_MODEL
 DATASET = configs.DATASET_NAME
-DESCRIPTION = "labelled text (AG News, SpamAssassin, fastText files) -> fastText -> SavedModel on raw strings"
+DESCRIPTION = (
+    "labelled text (AG News, SpamAssassin, fastText files) -> fastText or an LSTM (--model) -> "
+    "SavedModel on raw strings"
+)
+# Flags that become TrainConfig fields of the same name; None (not given) takes --model's default.
+_TRAIN_FLAGS = (
+    *("epochs", "batch_size", "dim", "lr", "optimizer", "top_k"),
+    *(field for fields in configs.MODEL_ONLY.values() for field in fields),
+)
 
 _DATA_HELP = (
     "point --data at a folder holding train.csv (or train.txt) and dev.csv (or valid/eval/test): "
@@ -31,10 +39,22 @@ class _FormatAction(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
+def _defaults(field):
+    """'default 5 (fasttext), 4 (lstm)': a flag's default for each model that uses it."""
+    values = {model: getattr(configs.train_config(model), field) for model in configs.MODELS}
+    if len(set(values.values())) == 1:
+        return f"default {values[configs.DEFAULT_MODEL]}"
+    return "default " + ", ".join(f"{value} ({model})" for model, value in values.items())
+
+
+def _only(model, field, what):
+    return f"{what} (--model {model} only; {_defaults(field)})"
+
+
 def add_arguments(parser):
     from components.text_example_gen import formats
 
-    train, data, evaluation = configs.TrainConfig(), configs.DataConfig(), configs.EvalConfig()
+    data, evaluation = configs.DataConfig(), configs.EvalConfig()
     _format_given["value"] = data.data_format
     parser.add_argument(
         "--data", help=f"folder with the train and dev files (required; AG News: {configs.FETCH_HINT})"
@@ -52,20 +72,58 @@ def add_arguments(parser):
         default=data.max_bad_fraction,
         help="a split with a larger fraction of bad rows (missing label, empty text) stops the run",
     )
-    flags.add_training_arguments(parser, epochs=train.epochs, batch_size=train.batch_size)
+    classes = "fasttext: keras_models.text.FastText, lstm: keras_models.sequence.LSTMClassifier"
+    help_text = f"{classes} (default {configs.DEFAULT_MODEL}); flags not given take the model's defaults"
+    parser.add_argument("--model", default=configs.DEFAULT_MODEL, choices=configs.MODELS, help=help_text)
     positive = flags.positive_int
-    parser.add_argument("--dim", type=positive, default=train.dim, help="embedding size (fastText's -dim)")
+    parser.add_argument("--epochs", type=positive, help=_defaults("epochs"))
+    parser.add_argument("--batch-size", type=positive, help=_defaults("batch_size"))
+    parser.add_argument("--dim", type=positive, help=f"embedding size ({_defaults('dim')})")
     parser.add_argument(
-        "--word-ngrams", type=positive, default=train.word_ngrams, help="fastText's -wordNgrams"
+        "--lr",
+        type=flags.positive_float,
+        help=f"fastText's per-example learning rate, the LSTM's peak one ({_defaults('lr')})",
     )
-    parser.add_argument("--buckets", type=positive, default=train.buckets, help="fastText's -bucket")
+    parser.add_argument("--optimizer", choices=["sgd", "adam"], help=_defaults("optimizer"))
     parser.add_argument(
-        "--lr", type=flags.positive_float, default=train.lr, help="fastText's per-example learning rate"
+        "--word-ngrams", type=positive, help=_only("fasttext", "word_ngrams", "fastText's -wordNgrams")
     )
-    parser.add_argument("--loss", default=train.loss, choices=["softmax", "hs"])
-    parser.add_argument("--optimizer", default=train.optimizer, choices=["sgd", "adam"])
-    parser.add_argument("--top-k", type=positive, default=train.top_k, help="labels classify_text returns")
+    parser.add_argument("--buckets", type=positive, help=_only("fasttext", "buckets", "fastText's -bucket"))
+    parser.add_argument(
+        "--loss", choices=["softmax", "hs"], help=_only("fasttext", "loss", "fastText's loss")
+    )
+    parser.add_argument(
+        "--units", type=positive, help=_only("lstm", "units", "LSTM state size per direction")
+    )
+    parser.add_argument(
+        "--bidirectional",
+        action=argparse.BooleanOptionalAction,
+        help=_only("lstm", "bidirectional", "also read each text backwards"),
+    )
+    parser.add_argument(
+        "--max-length", type=positive, help=_only("lstm", "max_length", "words kept per text")
+    )
+    parser.add_argument(
+        "--dropout", type=flags.fraction, help=_only("lstm", "dropout", "dropout rate, below 1")
+    )
+    flags.add_precision_argument(parser, default=None)
+    top_k = configs.TrainConfig.top_k
+    parser.add_argument(
+        "--top-k", type=positive, default=top_k, help=f"labels classify_text returns (default {top_k})"
+    )
     flags.add_blessing_arguments(parser, min_accuracy=evaluation.min_accuracy)
+
+
+def check_args(args):
+    """Raises ValueError for a flag of the other model, or a dropout of 1."""
+    for model, fields in configs.MODEL_ONLY.items():
+        given = [f"--{field.replace('_', '-')}" for field in fields if getattr(args, field) is not None]
+        if model != args.model and given:
+            raise ValueError(
+                f"{', '.join(given)} applies to --model {model} only; leave it out with --model {args.model}."
+            )
+    if args.dropout is not None and args.dropout >= 1:
+        raise ValueError(f"--dropout must be below 1 (1 drops everything), got {args.dropout}.")
 
 
 def check_data(path):
@@ -103,9 +161,14 @@ def create(args, paths):
         data_root=data_root,
         train_pattern=os.path.basename(splits["train"]),
         eval_pattern=os.path.basename(splits["eval"]),
-        serving_model_dir=os.path.join(paths.serving_root, MODEL),
+        serving_model_dir=os.path.join(paths.serving_root, args.model),
         metadata_path=paths.metadata,
     )
+
+
+def train_config(args):
+    """The TrainConfig of the parsed flags: --model's defaults where a flag was not given."""
+    return configs.train_config(args.model, **{flag: getattr(args, flag) for flag in _TRAIN_FLAGS})
 
 
 def build(args, **locations):
@@ -114,17 +177,7 @@ def build(args, **locations):
 
     return pipeline.create_pipeline(
         data_config=configs.DataConfig(data_format=args.format, max_bad_fraction=args.max_bad_fraction),
-        train_config=configs.TrainConfig(
-            epochs=args.epochs,
-            dim=args.dim,
-            word_ngrams=args.word_ngrams,
-            buckets=args.buckets,
-            lr=args.lr,
-            loss=args.loss,
-            optimizer=args.optimizer,
-            batch_size=args.batch_size,
-            top_k=args.top_k,
-        ),
+        train_config=train_config(args),
         eval_config=configs.EvalConfig(
             min_accuracy=args.min_accuracy, compare_with_baseline=not args.no_baseline
         ),

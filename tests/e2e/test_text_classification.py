@@ -118,6 +118,24 @@ def test_pushed_model_classifies_raw_strings_as_it_serves_examples(good_run):
     assert accuracy == pytest.approx(summary["metrics"]["accuracy"], abs=1e-6)
 
 
+def test_model_lstm_trains_an_lstm_that_serves_raw_strings(tmp_path):
+    output_dir = tmp_path / "out"
+    # LSTMClassifier on the 400-row fixture: ~0.7 after 10 epochs, chance 0.25.
+    result = _run(SMALL, output_dir, "--model", "lstm", "--epochs", 10, "--units", 32, "--min-accuracy", 0.5)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "LSTMClassifier: 400 train / 120 eval texts, 4 classes" in result.stdout
+    summary = json.loads((output_dir / "summary.json").read_text())
+    assert summary["model"] == "lstm" and summary["blessed"] and summary["metrics"]["accuracy"] >= 0.5
+    assert runner.trained_model(latest_nodes(output_dir, "text_classification")) == "lstm"
+    pushed = pathlib.Path(summary["pushed_model"])
+    assert pushed.parent == output_dir / "serving" / "lstm" and len(summary["epoch_seconds"]) == 10
+    _, texts = formats.load(str(SMALL / "dev.csv"), "ag_news", CLASSES)
+    top = tf.saved_model.load(str(pushed)).signatures["classify_text"](text=tf.constant(texts))
+    assert top["labels"].shape == (len(texts), 3) and set(top["labels"].numpy().astype(str).ravel()) <= set(
+        CLASSES
+    )
+
+
 def test_too_many_bad_rows_stop_the_run_naming_the_counts(tmp_path):
     data = _copy_with_bad_rows(tmp_path, 40)  # 10 % of the train split
     output_dir = tmp_path / "out"

@@ -3,6 +3,7 @@
     .venv/bin/python -m tools.bench.models autoencoder [--models ae,conv_ae,...] \\
         [--also "conv_ae --normal-classes 5,7,9"] [--data DIR] [--out DIR]
     .venv/bin/python -m tools.bench.models gan [--models gan,dcgan,ebgan,cyclegan]
+    .venv/bin/python -m tools.bench.models language_model --data FILE --models lstm --also "gru --units 298"
 
 Runs `dlsuite run PIPELINE --model M` for each model (and each --also: a model with extra flags) in a
 fresh process, each into its own folder under --out (kept for the plots and the pushed models), reads
@@ -22,6 +23,7 @@ COLUMNS = {
         "pca_components", "mse", "pca_mse", "psnr", "noisy_psnr", "denoised_psnr", "mean_activation",
         "elbo", "kl", "bernoulli_nll_floor", "roc_auc", "pca_roc_auc",
     ),
+    "language_model": ("parameters", "bpc", "ngram_bpc", "unigram_bpc"),
     "gan": (
         "fid", "fid_real", "fid_noise", "min_class_fraction", "precision", "recall",
         "a_to_b_target_fraction", "b_to_a_target_fraction", "a_to_b_cycle_mse", "b_to_a_cycle_mse",
@@ -30,6 +32,7 @@ COLUMNS = {
 MODELS = {
     "autoencoder": "ae,conv_ae,dae,sparse_ae,psd,vae,swwae",
     "gan": "gan,dcgan,ebgan,cyclegan",
+    "language_model": "lstm,gru,simple_rnn,orthogonal_rnn",
 }
 
 

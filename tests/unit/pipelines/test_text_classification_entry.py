@@ -1,12 +1,13 @@
-"""`dlsuite run text_classification`'s --data and --format handling (no pipeline runs here)."""
+"""`dlsuite run text_classification`'s --data, --format and --model flags (no pipeline runs here)."""
 
 import argparse
 
 import pytest
 
-from pipelines.text_classification import entry
+from pipelines.text_classification import configs, entry
 from tests.cli_runner import run_cli
 from tests.conftest import FIXTURES
+from tools import cli
 
 
 def _parse(*argv):
@@ -18,7 +19,108 @@ def _parse(*argv):
 def test_fixture_layout_is_detected_and_defaults_are_fasttexts():
     args = _parse("--data", FIXTURES / "ag_news_small")
     entry.check_data(args.data)
-    assert (args.format, args.dim, args.word_ngrams, args.lr, args.loss) == ("auto", 10, 2, 0.25, "softmax")
+    entry.check_args(args)
+    config = entry.train_config(args)
+    assert args.format == "auto" and args.model == "fasttext" and config == configs.TrainConfig()
+    assert (config.dim, config.word_ngrams, config.lr, config.loss, config.epochs) == (
+        10,
+        2,
+        0.25,
+        "softmax",
+        5,
+    )
+    assert (config.optimizer, config.batch_size) == ("sgd", 256)
+
+
+def test_flags_not_given_take_the_lstms_defaults():
+    args = _parse("--data", FIXTURES / "ag_news_small", "--model", "lstm")
+    entry.check_args(args)
+    config = entry.train_config(args)
+    assert config.model == "lstm"
+    assert (config.dim, config.epochs, config.batch_size, config.optimizer, config.lr) == (
+        100,
+        4,
+        64,
+        "adam",
+        0.002,
+    )
+    assert (config.units, config.bidirectional, config.max_length, config.dropout) == (64, True, 64, 0.5)
+    assert config.mixed_precision == "auto" and config.top_k == 3
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (
+            ("--epochs", 3, "--lr", 0.5, "--word-ngrams", 1),
+            {"epochs": 3, "lr": 0.5, "word_ngrams": 1, "dim": 10},
+        ),
+        (
+            (
+                "--model",
+                "lstm",
+                "--epochs",
+                2,
+                "--dim",
+                16,
+                "--no-bidirectional",
+                "--units",
+                8,
+                "--dropout",
+                0,
+            ),
+            {"epochs": 2, "dim": 16, "bidirectional": False, "units": 8, "dropout": 0.0, "batch_size": 64},
+        ),
+        (
+            ("--model", "lstm", "--optimizer", "sgd", "--max-length", 32),
+            {"optimizer": "sgd", "max_length": 32},
+        ),
+    ],
+    ids=["fasttext", "lstm", "lstm-sgd"],
+)
+def test_given_flags_win_over_the_models_defaults(argv, expected):
+    args = _parse(*argv)
+    entry.check_args(args)
+    config = entry.train_config(args)
+    assert {key: getattr(config, key) for key in expected} == expected
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (("--model", "lstm", "--word-ngrams", 2), "--word-ngrams applies to --model fasttext only"),
+        (
+            ("--model", "lstm", "--buckets", 9, "--loss", "hs"),
+            "--buckets, --loss applies to --model fasttext",
+        ),
+        (
+            (
+                "--units",
+                8,
+            ),
+            "--units applies to --model lstm only; leave it out with --model fasttext",
+        ),
+        (("--no-bidirectional",), "--bidirectional applies to --model lstm only"),
+        (("--mixed-precision", "float16"), "--mixed-precision applies to --model lstm only"),
+        (("--model", "lstm", "--dropout", 1), "--dropout must be below 1"),
+    ],
+)
+def test_flags_of_the_other_model_are_usage_errors(argv, expected, capsys, tmp_path):
+    with pytest.raises(ValueError, match=expected):
+        entry.check_args(_parse(*argv))
+    argv = ["run", "text_classification", "--data", str(FIXTURES / "ag_news_small"), *map(str, argv)]
+    assert cli.main([*argv, "--output-dir", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("dlsuite run text_classification: ")
+    assert not (tmp_path / "out").exists()
+
+
+def test_help_names_each_models_defaults(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["run", "text_classification", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--model {fasttext,lstm}" in out and "default 5 (fasttext), 4 (lstm)" in out
+    assert "(--model lstm only; default 64)" in out
 
 
 @pytest.mark.parametrize(

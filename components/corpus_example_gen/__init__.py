@@ -1,0 +1,1 @@
+"""CorpusExampleGen: plain-text corpora as character windows, the eval split at the end of the text."""

@@ -1,0 +1,86 @@
+"""The language-model pipeline: a text corpus -> a character language model -> bits per character ->
+pushed SavedModel."""
+
+from tfx import v1 as tfx
+
+from components.corpus_example_gen.component import SCHEMA_FILE, CorpusExampleGen
+from components.language_model_evaluator.component import LanguageModelEvaluator
+from pipelines import stages
+from pipelines.language_model import configs
+
+
+def create_pipeline(
+    *,
+    pipeline_root,
+    data_root,
+    serving_model_dir,
+    metadata_path,
+    data_config=configs.DataConfig(),
+    train_config=configs.TrainConfig(),
+    eval_config=configs.EvalConfig(),
+    beam_pipeline_args=(),
+    pipeline_name=configs.PIPELINE_NAME,
+):
+    """Returns the TFX pipeline; a pure function of its arguments.
+
+    `data_root` is a text file, a folder of them, or comma-separated paths; the eval split is the
+    last `data_config.eval_fraction` of the text.
+    """
+    example_gen = CorpusExampleGen(
+        input_base=data_root, window=data_config.window, eval_fraction=data_config.eval_fraction
+    )
+    examples = example_gen.outputs["examples"]
+    schema_gen, statistics_gen, example_validator, validation_gate = stages.validated(
+        examples=examples, schema_file=SCHEMA_FILE
+    )
+    transform = tfx.components.Transform(
+        examples=examples,
+        schema=schema_gen.outputs["schema"],
+        preprocessing_fn="pipelines.language_model.preprocessing.preprocessing_fn",
+        materialize=False,  # the trainer applies the transform graph itself
+        disable_statistics=True,
+    )
+    transform.add_upstream_node(validation_gate)
+    trainer = stages.train(
+        run_fn="pipelines.language_model.model.run_fn",
+        examples=examples,
+        transform=transform,
+        schema=schema_gen.outputs["schema"],
+        train_config=train_config,
+    )
+
+    baseline = stages.latest_blessed_model() if eval_config.compare_with_baseline else None
+    evaluator = LanguageModelEvaluator(
+        examples=examples,
+        model=trainer.outputs["model"],
+        baseline_model=baseline.outputs["model"] if baseline else None,
+        max_bpc=eval_config.max_bpc,
+        max_regression=eval_config.max_regression,
+        sample_prompt=eval_config.sample_prompt,
+        sample_length=eval_config.sample_length,
+    ).with_id("Evaluator")  # the pipeline's evaluator, as runs, reports and summaries look it up
+    checked_push = stages.serve_check_and_push(
+        model=trainer.outputs["model"],
+        examples=examples,
+        model_blessing=evaluator.outputs["blessing"],
+        evaluator=evaluator,
+        serving_model_dir=serving_model_dir,
+    )
+    return stages.local_pipeline(
+        pipeline_name=pipeline_name,
+        pipeline_root=pipeline_root,
+        components=[
+            example_gen,
+            schema_gen,
+            statistics_gen,
+            example_validator,
+            validation_gate,
+            transform,
+            trainer,
+            *([baseline] if baseline else []),
+            evaluator,
+            *checked_push,
+        ],
+        metadata_path=metadata_path,
+        beam_pipeline_args=beam_pipeline_args,
+    )
