@@ -79,6 +79,7 @@ def test_on_a_fresh_clone_without_shared_every_pipeline_runs_or_names_the_fetch_
         if default is None:
             result = run_cli("run", name, cwd=clone)
             assert result.returncode == 2, result.stderr
-            assert "dlsuite data fetch " in result.stderr.strip().splitlines()[-1]  # ag_news, tiny_shakespeare
+            # text_classification names ag_news, language_model tiny_shakespeare
+            assert "dlsuite data fetch " in result.stderr.strip().splitlines()[-1]
     with pytest.raises(image_entry.DataError, match="dlsuite data fetch fashion_mnist DIR"):
         image_entry.check_data(str(tmp_path / "no-debian-package"))
