@@ -180,10 +180,11 @@ def cosine_decay(peak_learning_rate, epochs):
     return keras.callbacks.LearningRateScheduler(schedule)
 
 
-def fit_and_record(model, train_ds, eval_ds, *, epochs, learning_rate, run_dir, extra):
-    """`model.fit` with TensorBoard, the per-epoch cosine decay from `learning_rate` and epoch timing,
-    then `record_history` into the model run dir; returns the history dict."""
+def fit_and_record(model, train_ds, eval_ds, *, epochs, run_dir, extra, learning_rate=None, callbacks=()):
+    """`model.fit` with TensorBoard, epoch timing, `callbacks` and, given a `learning_rate`, its per-epoch
+    cosine decay; then `record_history` into the model run dir. Returns the history dict."""
     epoch_timer = EpochTimer()
+    decay = [cosine_decay(learning_rate, epochs)] if learning_rate else []
     history = model.fit(
         train_ds,
         validation_data=eval_ds,
@@ -191,7 +192,8 @@ def fit_and_record(model, train_ds, eval_ds, *, epochs, learning_rate, run_dir, 
         verbose=1 if sys.stdout.isatty() else 2,
         callbacks=[
             keras.callbacks.TensorBoard(log_dir=os.path.join(run_dir, "tensorboard")),
-            cosine_decay(learning_rate, epochs),
+            *decay,
+            *callbacks,
             epoch_timer,
         ],
     ).history

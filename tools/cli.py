@@ -69,6 +69,15 @@ class RunPaths:
     def report(self):
         return os.path.join(self.output_dir, "report.html")
 
+    def locations(self, data_root, model):
+        """An entry's `build` keyword arguments: the roots, `data_root`, and serving/<model>/ to push to."""
+        return {
+            "pipeline_root": self.pipeline_root,
+            "data_root": data_root,
+            "serving_model_dir": os.path.join(self.serving_root, model),
+            "metadata_path": self.metadata,
+        }
+
 
 def _beam_args(text):
     """--beam-args, plus how workers get this project's code (what TFX would otherwise

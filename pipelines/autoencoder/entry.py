@@ -91,13 +91,7 @@ def check_args(args):
 
 
 def create(args, paths):
-    return build(
-        args,
-        pipeline_root=paths.pipeline_root,
-        data_root=os.path.abspath(args.data),
-        serving_model_dir=os.path.join(paths.serving_root, args.model),
-        metadata_path=paths.metadata,
-    )
+    return build(args, **paths.locations(os.path.abspath(args.data), args.model))
 
 
 def build(args, **locations):

@@ -4,7 +4,6 @@ the generate or translate signature."""
 import dataclasses
 import glob
 import os
-import sys
 
 import keras
 import numpy as np
@@ -92,22 +91,14 @@ def run_fn(fn_args):
         train_ds = _images(fn_args.train_files, tft_output, config, shuffle=True)
 
     epochs = config.epochs or configs.MODELS[config.model][1]
-    epoch_timer = training.EpochTimer()
-    history = model.fit(
+    training.fit_and_record(
+        model,
         train_ds,
+        None,
         epochs=epochs,
-        verbose=1 if sys.stdout.isatty() else 2,
-        callbacks=[
-            keras.callbacks.TensorBoard(log_dir=os.path.join(fn_args.model_run_dir, "tensorboard")),
-            SampleGrids(fn_args.model_run_dir, fixed),
-            epoch_timer,
-        ],
-    ).history
-    training.record_history(
-        fn_args.model_run_dir,
-        history,
-        epoch_timer.seconds,
+        run_dir=fn_args.model_run_dir,
         extra={"config": dataclasses.asdict(config), "precision_policy": policy},
+        callbacks=[SampleGrids(fn_args.model_run_dir, fixed)],
     )
 
     GanExport(

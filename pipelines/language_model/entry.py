@@ -112,13 +112,8 @@ def check_data(path):
 
 
 def create(args, paths):
-    return build(
-        args,
-        pipeline_root=paths.pipeline_root,
-        data_root=",".join(os.path.abspath(p.strip()) for p in args.data.split(",")),
-        serving_model_dir=os.path.join(paths.serving_root, args.model),
-        metadata_path=paths.metadata,
-    )
+    data_root = ",".join(os.path.abspath(path.strip()) for path in args.data.split(","))
+    return build(args, **paths.locations(data_root, args.model))
 
 
 def build(args, **locations):
