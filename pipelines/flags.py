@@ -33,6 +33,22 @@ def positive_float(text):
     return value
 
 
+def non_negative_int(text):
+    """An integer >= 0 (patience, pixels; 0 switches the thing off)."""
+    value = _number(int, text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text!r}")
+    return value
+
+
+def non_negative_float(text):
+    """A finite number >= 0 (weight decay, warm-up epochs)."""
+    value = _number(float, text)
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of 0 or more, got {text!r}")
+    return value
+
+
 def finite_float(text):
     """Any finite number (bounds that may be negative)."""
     value = _number(float, text)

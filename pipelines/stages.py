@@ -87,15 +87,12 @@ def idx_images(*, data_root, image_shape):
         schema_file=idx_schema.SCHEMA_FILE,
         custom_validation_config=idx_schema.image_size_check(image_shape),
     )
-    transform = tfx.components.Transform(
+    transform = transform_after(
+        validation_gate,
         examples=example_gen.outputs["examples"],
         schema=schema_gen.outputs["schema"],
         preprocessing_fn=IMAGE_PREPROCESSING_FN,
-        # The trainer applies the transform graph itself; StatisticsGen already described the raw data.
-        materialize=False,
-        disable_statistics=True,
     )
-    transform.add_upstream_node(validation_gate)
     return [example_gen, schema_gen, statistics_gen, example_validator, validation_gate, transform]
 
 
@@ -109,6 +106,22 @@ def train(*, run_fn, examples, transform, schema, train_config):
         schema=schema,
         custom_config=dataclasses.asdict(train_config),
     )
+
+
+def transform_after(*gates, examples, schema, preprocessing_fn):
+    """Transform (`preprocessing_fn` a dotted path) that starts once every one of `gates` passed. It
+    writes no transformed copy and no statistics: the trainer applies the transform graph itself, and
+    StatisticsGen already described the raw data."""
+    transform = tfx.components.Transform(
+        examples=examples,
+        schema=schema,
+        preprocessing_fn=preprocessing_fn,
+        materialize=False,
+        disable_statistics=True,
+    )
+    for gate in gates:
+        transform.add_upstream_node(gate)
+    return transform
 
 
 def serve_check_and_push(*, model, examples, model_blessing, evaluator, serving_model_dir):

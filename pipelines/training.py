@@ -180,6 +180,85 @@ def cosine_decay(peak_learning_rate, epochs):
     return keras.callbacks.LearningRateScheduler(schedule)
 
 
+@keras.saving.register_keras_serializable(package="dlsuite")
+class WarmupSchedule(keras.optimizers.schedules.LearningRateSchedule):
+    """A per-step learning rate: a linear warm-up to `peak`, then `kind`: `cosine` decay to 0, `step`
+    (x0.1 at 50 % and again at 75 % of the epochs, as the ResNet paper's 32k/48k of 64k steps) or
+    `constant`. `steps_per_epoch` turns steps into (fractional) epochs."""
+
+    KINDS = ("cosine", "step", "constant")
+
+    def __init__(self, peak, epochs, steps_per_epoch, warmup_epochs=0.0, kind="cosine"):
+        if kind not in self.KINDS:
+            raise ValueError(f"schedule must be one of {', '.join(self.KINDS)}; got {kind!r}.")
+        self.peak, self.epochs, self.steps_per_epoch = float(peak), int(epochs), int(steps_per_epoch)
+        self.warmup_epochs, self.kind = float(warmup_epochs), kind
+
+    def at_epoch(self, epoch):
+        """The rate at a (fractional) epoch, as a tensor; what the optimizer gets at every step."""
+        epoch = tf.cast(epoch, tf.float32)
+        if self.kind == "cosine":
+            span = max(self.epochs - self.warmup_epochs, 1e-9)
+            progress = tf.clip_by_value((epoch - self.warmup_epochs) / span, 0.0, 1.0)
+            rate = self.peak * 0.5 * (1.0 + tf.cos(math.pi * progress))
+        elif self.kind == "step":
+            drops = tf.cast(epoch >= 0.5 * self.epochs, tf.float32) + tf.cast(
+                epoch >= 0.75 * self.epochs, tf.float32
+            )
+            rate = self.peak * tf.pow(0.1, drops)
+        else:
+            rate = tf.constant(self.peak)
+        if self.warmup_epochs > 0:
+            rate = tf.minimum(rate, self.peak * (epoch + 1.0 / self.steps_per_epoch) / self.warmup_epochs)
+        return rate
+
+    def __call__(self, step):
+        return self.at_epoch(tf.cast(step, tf.float32) / self.steps_per_epoch)
+
+    def get_config(self):
+        return {
+            "peak": self.peak,
+            "epochs": self.epochs,
+            "steps_per_epoch": self.steps_per_epoch,
+            "warmup_epochs": self.warmup_epochs,
+            "kind": self.kind,
+        }
+
+
+def make_optimizer(name, learning_rate, *, momentum=0.9, weight_decay=0.0):
+    """`sgd` (with `momentum`), `adam` or `adamw`; `weight_decay` is decoupled (Keras' `weight_decay`:
+    each step shrinks the weights by learning rate x weight_decay). Adam takes none: use adamw."""
+    decay = weight_decay or None
+    if name == "sgd":
+        return keras.optimizers.SGD(learning_rate, momentum=momentum, weight_decay=decay)
+    if name == "adamw":
+        return keras.optimizers.AdamW(learning_rate, weight_decay=weight_decay)
+    if name == "adam":
+        if weight_decay:
+            raise ValueError("adam takes no weight decay; use adamw (decoupled) or sgd.")
+        return keras.optimizers.Adam(learning_rate)
+    raise ValueError(f"optimizer must be sgd, adam or adamw; got {name!r}.")
+
+
+def classification_loss(label_smoothing=0.0):
+    """Cross-entropy of probabilities against integer labels, with optional label smoothing (which
+    Keras' sparse loss lacks: the labels become smoothed one-hot vectors)."""
+    if not label_smoothing:
+        return "sparse_categorical_crossentropy"
+
+    def smoothed_crossentropy(labels, probabilities):
+        classes = keras.ops.shape(probabilities)[-1]
+        one_hot = keras.ops.one_hot(keras.ops.reshape(keras.ops.cast(labels, "int32"), [-1]), classes)
+        return keras.losses.categorical_crossentropy(one_hot, probabilities, label_smoothing=label_smoothing)
+
+    return smoothed_crossentropy
+
+
+def count_batches(dataset):
+    """Batches in one pass of `dataset` (a cached dataset's pass also fills its cache)."""
+    return int(dataset.reduce(0, lambda n, _: n + 1))
+
+
 def fit_and_record(model, train_ds, eval_ds, *, epochs, run_dir, extra, learning_rate=None, callbacks=()):
     """`model.fit` with TensorBoard, epoch timing, `callbacks` and, given a `learning_rate`, its per-epoch
     cosine decay; then `record_history` into the model run dir. Returns the history dict."""
@@ -215,9 +294,10 @@ class EpochTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self._start)
 
 
-def transformed_dataset(file_pattern, tft_output, keys, batch_size, shuffle, seed, keep=None):
+def transformed_dataset(file_pattern, tft_output, keys, batch_size, shuffle, seed, keep=None, augment=None):
     """Raw tf.Examples -> the Transform graph -> batches of the transformed `keys` (a tuple), cached in
-    memory. `keep`, a predicate on one transformed example's dict, filters examples out."""
+    memory. `keep`, a predicate on one transformed example's dict, filters examples out; `augment`
+    maps each cached example tuple to a new one (fresh randomness every epoch) before batching."""
     files = tf.io.gfile.glob(file_pattern)
     raw_spec = tft_output.raw_feature_spec()
     tft_layer = tft_output.transform_features_layer()
@@ -236,6 +316,8 @@ def transformed_dataset(file_pattern, tft_output, keys, batch_size, shuffle, see
     ds = ds.map(lambda transformed: tuple(transformed[k] for k in keys)).cache()
     if shuffle:
         ds = ds.shuffle(20_000, seed=seed, reshuffle_each_iteration=True)
+    if augment is not None:
+        ds = ds.map(augment, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 

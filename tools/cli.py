@@ -1,6 +1,7 @@
 """`dlsuite`: run the suite's pipelines, look back at runs, fetch data, serve models.
 
 dlsuite list                                   # pipelines and their models
+dlsuite models [--input-shape 224x224x3]       # the image classifiers --model takes
 dlsuite run PIPELINE [--data DIR] [--epochs N] [--output-dir DIR] [--beam-args "ARGS"] ...
 dlsuite runs [--output-dir DIR] | runs show RUN  # past runs, from ML Metadata
 dlsuite data list | data fetch NAME DIR          # public data sets in the pipelines' layouts (TFDS)
@@ -31,6 +32,7 @@ PIPELINES = {
     "autoencoder": "pipelines.autoencoder.entry",
     "gan": "pipelines.gan.entry",
     "language_model": "pipelines.language_model.entry",
+    "segmentation": "pipelines.segmentation.entry",
 }
 
 # Beam's in-process runner: fast and stable for one machine. Any --beam-args
@@ -166,6 +168,46 @@ def cmd_list(args):
     return 0
 
 
+def cmd_models(args):
+    """The image classifiers `--model` takes: name, family, parameters at one input shape, input sizes."""
+    import keras
+
+    from keras_models.vision import zoo
+
+    shape = f"{'x'.join(map(str, args.input_shape))}, {args.classes} classes"
+    print(f"{'NAME':16s} {'FAMILY':34s} {'PARAMETERS':>12s}  INPUTS   (parameters at {shape})")
+    for name, variant in zoo.MODELS.items():
+        with keras.StatelessScope(initialize_variables=False):  # counts only: no weights drawn
+            parameters = variant.build(args.classes, args.input_shape).count_params()
+        keras.backend.clear_session()
+        print(f"{name:16s} {variant.family:34s} {parameters:12,d}  {variant.inputs}", flush=True)
+    return 0
+
+
+def _input_shape(text):
+    try:
+        shape = tuple(int(n) for n in text.split("x"))
+    except ValueError:
+        shape = ()
+    if len(shape) != 3 or min(shape) < 1:
+        raise argparse.ArgumentTypeError(f"expected HEIGHTxWIDTHxCHANNELS such as 32x32x3, got {text!r}")
+    return shape
+
+
+def _add_models_command(commands):
+    models = commands.add_parser("models", help="list the image classifiers --model takes")
+    models.add_argument(
+        "--input-shape",
+        type=_input_shape,
+        default=(28, 28, 1),
+        help="HxWxC to count parameters at (default 28x28x1)",
+    )
+    models.add_argument(
+        "--classes", type=int, default=10, help="output classes to count parameters at (default 10)"
+    )
+    models.set_defaults(func=cmd_models)
+
+
 def cmd_run(args):
     """Runs a pipeline; sets args.output_dir to the run's folder."""
     entry = _entry(args.pipeline)
@@ -265,6 +307,7 @@ def build_parser(command=None):
     if command in ("serve", "predict"):
         return parser
     commands.add_parser("list", help="list pipelines and their models").set_defaults(func=cmd_list)
+    _add_models_command(commands)
     _add_run_commands(commands)
     data.add_commands(commands)  # data list, data fetch
     compile.add_commands(commands, PIPELINES)  # compile NAME --kubeflow OUT.json

@@ -1,5 +1,30 @@
-"""Vision models: image classifiers from LeNet-5 onwards."""
+"""Vision models: image classifiers from LeNet-5 onwards, and FC-DenseNet for segmentation.
 
-from keras_models.vision.lenet5 import LeNet5
+`from keras_models.vision import ResNet` imports the class (and Keras) when it is first asked for, so
+`keras_models.vision.zoo`, the table of names, loads without TensorFlow.
+"""
 
-__all__ = ["LeNet5"]
+import importlib
+
+_MODULES = {
+    "AlexNet": "alexnet",
+    "DenseNet": "densenet",
+    "FCDenseNet": "fc_densenet",
+    "GoogLeNet": "inception",
+    "LeNet5": "lenet5",
+    "NetworkInNetwork": "nin",
+    "ResNet": "resnet",
+    "VGG": "vgg",
+}
+
+__all__ = list(_MODULES)
+
+
+def __getattr__(name):
+    if name not in _MODULES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_MODULES[name]}"), name)
+
+
+def __dir__():
+    return sorted([*globals(), *__all__])

@@ -1,13 +1,22 @@
 """What `dlsuite run image_classification` needs: arguments, data check, pipeline."""
 
+import argparse
 import os
 
 from pipelines import flags
 from pipelines.image_classification import configs
 
-MODEL = "lenet5"
+MODEL = configs.DEFAULT_MODEL
 DATASET = configs.DATASET_NAME
-DESCRIPTION = "IDX images (Fashion-MNIST) -> LeNet-5 -> blessed, pushed SavedModel"
+DESCRIPTION = (
+    "IDX images (Fashion-MNIST) -> LeNet-5, ResNet, VGG, DenseNet, ... (--model) -> pushed SavedModel"
+)
+
+# Flags that become TrainConfig fields of the same name; None (not given) takes --model's default.
+_TRAIN_FLAGS = (
+    *("epochs", "batch_size", "optimizer", "learning_rate", "momentum", "weight_decay", "schedule"),
+    *("warmup_epochs", "augment", "max_shift", "label_smoothing", "early_stopping", "mixed_precision"),
+)
 
 _DATA_HELP = (
     "point --data at a folder holding train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], "
@@ -20,14 +29,76 @@ class DataError(ValueError):
     """--data is missing or malformed; the message says what to do."""
 
 
+def _defaults(field):
+    """'default 12 (lenet5), 30 (resnet*, plain*)': a flag's default for each model family."""
+    values = {}
+    for prefix in configs.MODEL_DEFAULTS:
+        value = getattr(configs.train_config(prefix), field)
+        values.setdefault(value, []).append(prefix if prefix == configs.DEFAULT_MODEL else f"{prefix}*")
+    if len(values) == 1:
+        return f"default {next(iter(values))}"
+    return "default " + ", ".join(f"{value} ({', '.join(models)})" for value, models in values.items())
+
+
 def add_arguments(parser):
-    defaults = configs.TrainConfig()
+    from keras_models.vision import zoo
+
     parser.add_argument("--data", default=configs.DEFAULT_DATA, help="folder of IDX files")
-    flags.add_training_arguments(parser, epochs=defaults.epochs, batch_size=defaults.batch_size)
-    flags.add_precision_argument(parser, defaults.mixed_precision)
+    parser.add_argument(
+        "--model",
+        default=configs.DEFAULT_MODEL,
+        choices=zoo.names(),
+        metavar="NAME",
+        help=f"the classifier (default {configs.DEFAULT_MODEL}; `dlsuite models` lists them); "
+        "flags not given take the model's defaults",
+    )
+    positive, non_negative = flags.positive_int, flags.non_negative_float
+    parser.add_argument("--epochs", type=positive, help=_defaults("epochs"))
+    parser.add_argument("--batch-size", type=positive, help=_defaults("batch_size"))
+    parser.add_argument("--optimizer", choices=["sgd", "adam", "adamw"], help=_defaults("optimizer"))
+    parser.add_argument(
+        "--learning-rate",
+        type=flags.positive_float,
+        help=f"the schedule's peak ({_defaults('learning_rate')})",
+    )
+    parser.add_argument("--momentum", type=flags.fraction, help=f"sgd's ({_defaults('momentum')})")
+    parser.add_argument(
+        "--weight-decay",
+        type=non_negative,
+        help=f"decoupled, for sgd and adamw ({_defaults('weight_decay')})",
+    )
+    parser.add_argument(
+        "--schedule",
+        choices=["cosine", "step", "constant"],
+        help=f"learning rate per step: cosine decay, x0.1 at 50 %% and 75 %% of the epochs, or constant "
+        f"({_defaults('schedule')})",
+    )
+    parser.add_argument(
+        "--warmup-epochs",
+        type=non_negative,
+        help=f"linear warm-up to the peak ({_defaults('warmup_epochs')})",
+    )
+    parser.add_argument(
+        "--augment",
+        action=argparse.BooleanOptionalAction,
+        help=f"random shifts and horizontal flips of the training images ({_defaults('augment')})",
+    )
+    parser.add_argument(
+        "--max-shift", type=flags.non_negative_int, help=f"pixels, with --augment ({_defaults('max_shift')})"
+    )
+    parser.add_argument(
+        "--label-smoothing", type=flags.fraction, help=f"below 1 ({_defaults('label_smoothing')})"
+    )
+    parser.add_argument(
+        "--early-stopping",
+        type=flags.non_negative_int,
+        metavar="PATIENCE",
+        help="stop after PATIENCE epochs without a lower eval loss, keep the best weights (default 0: never)",
+    )
+    flags.add_precision_argument(parser, default=None)
     parser.add_argument(
         "--distribute",
-        default=defaults.distribute,
+        default=configs.TrainConfig.distribute,
         choices=["auto", "mirrored", "multi_worker"],
         help=(
             "auto: MirroredStrategy over the GPUs when several are visible; mirrored: always "
@@ -36,6 +107,24 @@ def add_arguments(parser):
         ),
     )
     flags.add_blessing_arguments(parser, min_accuracy=configs.EvalConfig().min_accuracy)
+
+
+def check_args(args):
+    """Raises ValueError for flags that do not go together."""
+    config = train_config(args)
+    if config.label_smoothing >= 1:
+        raise ValueError(
+            f"--label-smoothing must be below 1 (1 erases the labels), got {config.label_smoothing}."
+        )
+    if config.optimizer == "adam" and config.weight_decay:
+        raise ValueError(
+            "--optimizer adam takes no --weight-decay; use --optimizer adamw (decoupled) or sgd."
+        )
+    if args.distribute == "multi_worker":
+        given = [flag for flag in ("label_smoothing", "early_stopping") if getattr(config, flag)]
+        if given:
+            names = ", ".join(f"--{flag.replace('_', '-')}" for flag in given)
+            raise ValueError(f"{names} needs Keras' fit: use --distribute auto or mirrored.")
 
 
 def check_data(path):
@@ -64,13 +153,13 @@ def create(args, paths):
 
         training.distribution_strategy("multi_worker")
 
-    return build(
-        args,
-        pipeline_root=paths.pipeline_root,
-        data_root=os.path.abspath(args.data),
-        serving_model_dir=os.path.join(paths.serving_root, MODEL),
-        metadata_path=paths.metadata,
-    )
+    return build(args, **paths.locations(os.path.abspath(args.data), args.model))
+
+
+def train_config(args):
+    """The TrainConfig of the parsed flags: --model's defaults where a flag was not given."""
+    given = {flag: getattr(args, flag) for flag in _TRAIN_FLAGS}
+    return configs.train_config(args.model, distribute=args.distribute, **given)
 
 
 def build(args, **locations):
@@ -78,12 +167,7 @@ def build(args, **locations):
     from pipelines.image_classification import pipeline
 
     return pipeline.create_pipeline(
-        train_config=configs.TrainConfig(
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            mixed_precision=args.mixed_precision,
-            distribute=args.distribute,
-        ),
+        train_config=train_config(args),
         eval_config=configs.EvalConfig(
             min_accuracy=args.min_accuracy, compare_with_baseline=not args.no_baseline
         ),

@@ -1,16 +1,15 @@
-"""Trainer module: trains keras_models.vision.LeNet5 and exports the serving signatures."""
+"""Trainer module: trains the zoo's model named by --model and exports the serving signatures."""
 
 import dataclasses
 import os
-import sys
 
 import keras
 import tensorflow_transform as tft
 
 from components.label_check import labels
-from keras_models.vision import LeNet5
+from keras_models.vision import zoo
 from pipelines import training
-from pipelines.image_classification import configs, features
+from pipelines.image_classification import augmentation, configs, features
 from serving.export import ImageClassifierExport
 
 
@@ -25,61 +24,78 @@ def run_fn(fn_args):
     tft_output = tft.TFTransformOutput(fn_args.transform_output)
 
     keys = (features.IMAGE_XF_KEY, features.LABEL_XF_KEY)
+    augment = augmentation.shift_and_flip(config.max_shift, seed=config.seed) if config.augment else None
     train_ds = training.transformed_dataset(
-        fn_args.train_files, tft_output, keys, config.batch_size, shuffle=True, seed=config.seed
+        fn_args.train_files,
+        tft_output,
+        keys,
+        config.batch_size,
+        shuffle=True,
+        seed=config.seed,
+        augment=augment,
     )
     eval_ds = training.transformed_dataset(
         fn_args.eval_files, tft_output, keys, config.batch_size, shuffle=False, seed=config.seed
     )
+    steps_per_epoch = training.count_batches(train_ds)
+    schedule = training.WarmupSchedule(
+        config.learning_rate, config.epochs, steps_per_epoch, config.warmup_epochs, config.schedule
+    )
+    multi_worker = config.distribute == "multi_worker"
 
     with strategy.scope():
-        model = LeNet5(
-            num_classes=features.NUM_CLASSES,
-            input_shape=(*features.IMAGE_SHAPE, 1),
-            activation=config.activation,
-            pooling=config.pooling,
-            dtype=policy,
-        )
+        model = zoo.build(config.model, features.NUM_CLASSES, (*features.IMAGE_SHAPE, 1), dtype=policy)
         model.compile(
-            optimizer=keras.optimizers.Adam(config.learning_rate),
-            loss="sparse_categorical_crossentropy",
+            # The multi-worker loop sets a rate per epoch; fit follows the schedule at every step.
+            optimizer=training.make_optimizer(
+                config.optimizer,
+                config.learning_rate if multi_worker else schedule,
+                momentum=config.momentum,
+                weight_decay=config.weight_decay,
+            ),
+            loss=training.classification_loss(config.label_smoothing),
             metrics=["accuracy"],
         )
 
-    epoch_timer = training.EpochTimer()
-    if config.distribute == "multi_worker":
+    extra = {
+        "config": dataclasses.asdict(config),
+        "precision_policy": policy,
+        "parameters": model.count_params(),
+    }
+    if multi_worker:
         # Keras 3.6's fit fails under MultiWorkerMirroredStrategy: a custom loop instead.
-        steps = int(train_ds.reduce(0, lambda n, _: n + 1))
+        epoch_timer = training.EpochTimer()
         history = training.fit_distributed(
             model,
             train_ds,
             strategy=strategy,
             epochs=config.epochs,
-            steps_per_epoch=steps,
+            steps_per_epoch=steps_per_epoch,
             global_batch_size=config.batch_size,
             validation_data=eval_ds,
-            learning_rate_schedule=training.cosine_decay(config.learning_rate, config.epochs).schedule,
+            learning_rate_schedule=lambda epoch, _: float(schedule.at_epoch(epoch)),
             callbacks=[epoch_timer],
         )
+        if chief:
+            training.record_history(fn_args.model_run_dir, history, epoch_timer.seconds, extra)
     else:
-        history = model.fit(
+        stop_early = (
+            [
+                keras.callbacks.EarlyStopping(
+                    "val_loss", patience=config.early_stopping, restore_best_weights=True
+                )
+            ]
+            if config.early_stopping
+            else []
+        )
+        training.fit_and_record(
+            model,
             train_ds,
-            validation_data=eval_ds,
+            eval_ds,
             epochs=config.epochs,
-            verbose=1 if sys.stdout.isatty() else 2,
-            callbacks=[
-                keras.callbacks.TensorBoard(log_dir=os.path.join(fn_args.model_run_dir, "tensorboard")),
-                training.cosine_decay(config.learning_rate, config.epochs),
-                epoch_timer,
-            ],
-        ).history
-
-    if chief:
-        training.record_history(
-            fn_args.model_run_dir,
-            history,
-            epoch_timer.seconds,
-            extra={"config": dataclasses.asdict(config), "precision_policy": policy},
+            run_dir=fn_args.model_run_dir,
+            extra=extra,
+            callbacks=stop_early,
         )
 
     # Every worker saves (variables are read collectively); only the chief's export stays.

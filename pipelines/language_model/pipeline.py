@@ -1,8 +1,6 @@
 """The language-model pipeline: a text corpus -> a character language model -> bits per character ->
 pushed SavedModel."""
 
-from tfx import v1 as tfx
-
 from components.corpus_example_gen.component import SCHEMA_FILE, CorpusExampleGen
 from components.language_model_evaluator.component import LanguageModelEvaluator
 from pipelines import stages
@@ -33,14 +31,12 @@ def create_pipeline(
     schema_gen, statistics_gen, example_validator, validation_gate = stages.validated(
         examples=examples, schema_file=SCHEMA_FILE
     )
-    transform = tfx.components.Transform(
+    transform = stages.transform_after(
+        validation_gate,
         examples=examples,
         schema=schema_gen.outputs["schema"],
         preprocessing_fn="pipelines.language_model.preprocessing.preprocessing_fn",
-        materialize=False,  # the trainer applies the transform graph itself
-        disable_statistics=True,
     )
-    transform.add_upstream_node(validation_gate)
     trainer = stages.train(
         run_fn="pipelines.language_model.model.run_fn",
         examples=examples,

@@ -49,17 +49,13 @@ def create_pipeline(
         statistics=statistics_gen.outputs["statistics"], label_key=features.LABEL_KEY, baseline=baseline
     )
 
-    transform = tfx.components.Transform(
+    transform = stages.transform_after(
+        validation_gate,
+        label_check,
         examples=example_gen.outputs["examples"],
         schema=schema_gen.outputs["schema"],
         preprocessing_fn="pipelines.text_classification.preprocessing.preprocessing_fn",
-        # The trainer applies the transform graph itself; StatisticsGen already
-        # described the raw data.
-        materialize=False,
-        disable_statistics=True,
     )
-    transform.add_upstream_node(validation_gate)
-    transform.add_upstream_node(label_check)
 
     trainer = tfx.components.Trainer(
         run_fn="pipelines.text_classification.model.run_fn",

@@ -150,3 +150,29 @@ def test_bad_eval_data_stops_before_training_and_pushes_nothing(tmp_path, corrup
     assert nodes["ValidationGate"][0].last_known_state == mlmd.proto.Execution.FAILED
     assert not {"Transform", "Trainer", "Pusher"} & set(nodes)
     assert not (output_dir / "serving").exists()
+
+
+def test_a_resnet_trains_with_the_course_options_and_is_pushed_under_its_name(tmp_path):
+    output_dir = tmp_path / "resnet"
+    result = _run(
+        SMALL, output_dir, "--model", "resnet20", "--label-smoothing", "0.1", "--schedule", "step",
+        "--early-stopping", "2", "--min-accuracy", "0.05",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads((output_dir / "summary.json").read_text())
+    assert summary["model"] == "resnet20" and summary["blessed"] is True
+    assert pathlib.Path(summary["pushed_model"]).parent == output_dir / "serving" / "resnet20"
+
+    history = json.loads(pathlib.Path(summary["artifacts"]["history"]).read_text())
+    # The model's defaults (SGD, weight decay, warm-up, augmentation) with the flags given on top.
+    config = history["config"]
+    assert (config["optimizer"], config["weight_decay"], config["augment"]) == ("sgd", 5e-4, True)
+    assert (config["schedule"], config["label_smoothing"], config["early_stopping"]) == ("step", 0.1, 2)
+    assert history["parameters"] == 270_810
+
+    # Same serving signatures whatever the model: the served accuracy is the evaluator's.
+    model = tf.saved_model.load(summary["pushed_model"])
+    images, labels = _eval_split()
+    class_ids = model.signatures["predict_images"](images=tf.constant(images, tf.float32))["class_ids"]
+    accuracy = float(np.mean(class_ids.numpy() == labels))
+    assert accuracy == pytest.approx(summary["metrics"]["accuracy"], abs=1e-6)

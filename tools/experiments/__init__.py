@@ -19,6 +19,7 @@ import sys
 import time
 
 EXPERIMENTS = {
+    "degradation": "tools.experiments.degradation",
     "gradients": "tools.experiments.gradients",
 }
 

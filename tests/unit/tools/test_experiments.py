@@ -24,7 +24,7 @@ def test_list_names_every_experiment_with_its_claim(capsys):
 def test_unknown_or_missing_name_is_one_line_exit_2(capsys, tmp_path, argv):
     assert cli.main([*argv, "--output-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "choose one of: gradients" in err[0]
+    assert len(err) == 1 and f"choose one of: {', '.join(sorted(EXPERIMENTS))}" in err[0]
     assert not any(tmp_path.iterdir())  # nothing written
 
 

@@ -1,0 +1,87 @@
+"""The segmentation pipeline: Fashion-MNIST canvases -> FC-DenseNet -> SegmentationEvaluator -> pushed
+SavedModel."""
+
+from components.canvas_example_gen.component import SCHEMA_FILE, CanvasExampleGen, size_check
+from components.segmentation_evaluator.component import SegmentationEvaluator
+from pipelines import stages
+from pipelines.segmentation import configs, features
+
+
+def create_pipeline(
+    *,
+    pipeline_root,
+    data_root,
+    serving_model_dir,
+    metadata_path,
+    data_config=configs.DataConfig(),
+    train_config=configs.TrainConfig(),
+    eval_config=configs.EvalConfig(),
+    beam_pipeline_args=(),
+    pipeline_name=configs.PIPELINE_NAME,
+):
+    """Returns the TFX pipeline; a pure function of its arguments.
+
+    `data_root` holds Fashion-MNIST's IDX files: train canvases are composed from `train-*`, eval
+    canvases from `t10k-*` (items the model never saw), `data_config.seed` fixing them.
+    """
+    example_gen = CanvasExampleGen(
+        input_base=data_root,
+        seed=data_config.seed,
+        train_canvases=data_config.train_canvases,
+        eval_canvases=data_config.eval_canvases,
+        canvas_size=features.CANVAS_SIZE,
+    )
+    examples = example_gen.outputs["examples"]
+    schema_gen, statistics_gen, example_validator, validation_gate = stages.validated(
+        examples=examples,
+        schema_file=SCHEMA_FILE,
+        custom_validation_config=size_check(features.CANVAS_SIZE),
+    )
+    transform = stages.transform_after(
+        validation_gate,
+        examples=examples,
+        schema=schema_gen.outputs["schema"],
+        preprocessing_fn="pipelines.segmentation.preprocessing.preprocessing_fn",
+    )
+    trainer = stages.train(
+        run_fn="pipelines.segmentation.model.run_fn",
+        examples=examples,
+        transform=transform,
+        schema=schema_gen.outputs["schema"],
+        train_config=train_config,
+    )
+
+    baseline = stages.latest_blessed_model() if eval_config.compare_with_baseline else None
+    evaluator = SegmentationEvaluator(
+        examples=examples,
+        model=trainer.outputs["model"],
+        baseline_model=baseline.outputs["model"] if baseline else None,
+        min_mean_iou=eval_config.min_mean_iou,
+        max_regression=eval_config.max_regression,
+        eval_limit=eval_config.eval_limit,
+    ).with_id("Evaluator")  # the pipeline's evaluator, as runs, reports and summaries look it up
+    checked_push = stages.serve_check_and_push(
+        model=trainer.outputs["model"],
+        examples=examples,
+        model_blessing=evaluator.outputs["blessing"],
+        evaluator=evaluator,
+        serving_model_dir=serving_model_dir,
+    )
+    return stages.local_pipeline(
+        pipeline_name=pipeline_name,
+        pipeline_root=pipeline_root,
+        components=[
+            example_gen,
+            schema_gen,
+            statistics_gen,
+            example_validator,
+            validation_gate,
+            transform,
+            trainer,
+            *([baseline] if baseline else []),
+            evaluator,
+            *checked_push,
+        ],
+        metadata_path=metadata_path,
+        beam_pipeline_args=beam_pipeline_args,
+    )
