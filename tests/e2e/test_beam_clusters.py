@@ -17,7 +17,18 @@ COMPONENTS = {
 
 
 def _run(out, *extra):
-    flags = ("--data", SMALL, "--epochs", 1, "--min-accuracy", 0.3, "--output-dir", out)
+    flags = (
+        "--data",
+        SMALL,
+        "--epochs",
+        1,
+        "--min-accuracy",
+        0.3,
+        "--schedule",
+        "constant",
+        "--output-dir",
+        out,
+    )
     return run_cli("run", "image_classification", *flags, *extra)
 
 
