@@ -120,3 +120,27 @@ def test_a_truncated_idx_file_stops_the_run_before_it_starts(tmp_path):
     line = result.stderr.strip().splitlines()[-1]
     assert line.startswith(f"dlsuite: --data {data}: ") and "t10k-images-idx3-ubyte.gz: truncated" in line
     assert not (tmp_path / "out").exists()  # nothing ran, nothing pushed
+
+
+@pytest.mark.slow
+def test_full_fashion_mnist_beats_any_per_component_classifier(tmp_path):
+    """The defaults on the Debian Fashion-MNIST (about 10 min on 2 quiet cores, BENCHMARKS.md): the
+    FC-DenseNet beats the best that thresholding + connected components can do, whatever classifier
+    names the components (each painted with its true majority class)."""
+    from tools.bench import segmentation_baseline as baseline
+
+    data = pathlib.Path("/usr/share/datasets/fashion-mnist")
+    if not (data / "train-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"no Fashion-MNIST at {data} (make fashion-mnist)")
+    output_dir = tmp_path / "out"
+    result = run_cli("run", "segmentation", "--output-dir", output_dir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    canvases, true, summary = baseline.run_figures(str(output_dir))
+    found = baseline.components(canvases)
+    bound = baseline.measures.segmentation_metrics(
+        true, baseline.paint(true.shape, found, baseline.majority(found, true)), baseline.features.CLASS_NAMES
+    )[0]
+    assert summary["blessed"] and summary["metrics"]["mean_iou"] > bound["mean_iou"] + 0.1, (
+        summary["metrics"],
+        bound,
+    )
