@@ -138,6 +138,30 @@ def serve_check_and_push(*, model, examples, model_blessing, evaluator, serving_
     return [infra_validator, pusher]
 
 
+def judge_and_push(
+    evaluator_class, *, examples, model, serving_model_dir, compare_with_baseline, **parameters
+):
+    """A custom evaluator (`evaluator_class` with `examples`, `model`, the latest blessed model when
+    `compare_with_baseline`, and its own `parameters`) under the id "Evaluator", as runs, reports and
+    summaries look it up; then serve_check_and_push. Returns [resolver (if any), evaluator, infra
+    validator, pusher]."""
+    baseline = latest_blessed_model() if compare_with_baseline else None
+    evaluator = evaluator_class(
+        examples=examples,
+        model=model,
+        baseline_model=baseline.outputs["model"] if baseline else None,
+        **parameters,
+    ).with_id("Evaluator")
+    checked_push = serve_check_and_push(
+        model=model,
+        examples=examples,
+        model_blessing=evaluator.outputs["blessing"],
+        evaluator=evaluator,
+        serving_model_dir=serving_model_dir,
+    )
+    return [*([baseline] if baseline else []), evaluator, *checked_push]
+
+
 def latest_blessed_model():
     """Resolver of the latest blessed model in this pipeline's ML Metadata (none on a first run)."""
     return tfx.dsl.Resolver(

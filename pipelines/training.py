@@ -172,12 +172,10 @@ def fit_distributed(
 
 
 def cosine_decay(peak_learning_rate, epochs):
-    """Per-epoch cosine decay of the learning rate, from its peak to nearly zero."""
-
-    def schedule(epoch, _):
-        return peak_learning_rate * 0.5 * (1.0 + math.cos(math.pi * epoch / epochs))
-
-    return keras.callbacks.LearningRateScheduler(schedule)
+    """Per-epoch cosine decay of the learning rate, from its peak to nearly zero: WarmupSchedule's
+    cosine, as a callback that sets an optimizer's plain learning rate at each epoch's start."""
+    schedule = WarmupSchedule(peak_learning_rate, epochs, steps_per_epoch=1)
+    return keras.callbacks.LearningRateScheduler(lambda epoch, _: float(schedule.at_epoch(epoch)))
 
 
 @keras.saving.register_keras_serializable(package="dlsuite")

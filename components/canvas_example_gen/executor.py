@@ -5,7 +5,6 @@ import os
 import apache_beam as beam
 import tensorflow as tf
 from absl import logging
-from apache_beam.io.filesystems import FileSystems
 from tfx.components.util import examples_utils
 from tfx.dsl.components.base import base_beam_executor
 from tfx.proto import example_gen_pb2
@@ -13,6 +12,7 @@ from tfx.types import artifact_utils
 
 from components.canvas_example_gen import canvas
 from components.idx_example_gen import idx
+from components.idx_example_gen.executor import find_split_files
 
 IMAGE_KEY = "image"  # the canvas: size * size raw uint8 pixels, row-major, one bytes value
 MASK_KEY = "mask"  # per-pixel class: 0 background, Fashion-MNIST class + 1; size * size raw uint8
@@ -41,11 +41,7 @@ def example(image, mask, item_count, index):
 def find_items(input_base, prefix):
     """(images header, labels header) of the `<prefix>-*` IDX pair in `input_base`; IdxFormatError
     (naming the file and what is wrong) when it is missing, malformed, truncated or empty."""
-    pattern = FileSystems.join(input_base, f"{prefix}-*")
-    paths = [m.path for r in FileSystems.match([pattern]) for m in r.metadata_list]
-    if not paths:
-        raise idx.IdxFormatError(f"no IDX files match {pattern}.")
-    images, labels = idx.find_pair(paths)
+    images, labels = find_split_files(input_base, f"{prefix}-*")
     if images.num_records == 0:
         raise idx.IdxFormatError(f"{images.path} holds no images; canvases need items to compose.")
     if len(images.record_shape) != 2:

@@ -41,7 +41,9 @@ class _ReadChunk(beam.DoFn):
             yield _to_example(image, label)
 
 
-def _find_split_files(input_base, split_pattern):
+def find_split_files(input_base, split_pattern):
+    """(images header, labels header) of the IDX pair matching `split_pattern` in `input_base` (any Beam
+    file system); IdxFormatError when none matches or the files are not one images/labels pair."""
     pattern = FileSystems.join(input_base, split_pattern)
     paths = [m.path for r in FileSystems.match([pattern]) for m in r.metadata_list]
     if not paths:
@@ -55,7 +57,7 @@ def _find_split_files(input_base, split_pattern):
 def _IdxToExample(pipeline, exec_properties, split_pattern):  # noqa: N802 (Beam naming)
     """Reads the IDX images and labels files matching `split_pattern`."""
     input_base = exec_properties[standard_component_specs.INPUT_BASE_KEY]
-    images, labels = _find_split_files(input_base, split_pattern)
+    images, labels = find_split_files(input_base, split_pattern)
     chunks = [
         (start, min(start + _CHUNK_RECORDS, images.num_records))
         for start in range(0, images.num_records, _CHUNK_RECORDS)

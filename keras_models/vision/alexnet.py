@@ -4,7 +4,7 @@ import keras
 from keras import layers
 
 from keras_models.layers.lrn import LocalResponseNormalization
-from keras_models.vision.image_batches import ImageBatchChecks
+from keras_models.vision.image_batches import ImageBatchChecks, check_classifier_arguments
 
 LARGE_IMAGES = 64  # from this height and width on, the paper's 11x11 stride-4 stem
 
@@ -70,10 +70,7 @@ class AlexNet(ImageBatchChecks, keras.Model):
         dtype=None,
         **kwargs,
     ):
-        if int(num_classes) < 2:
-            raise ValueError(f"AlexNet is a classifier: num_classes must be at least 2, got {num_classes}.")
-        if len(input_shape) != 3 or min(input_shape[:2]) < 8:
-            raise ValueError(f"input_shape is (height, width, channels), at least 8x8; got {input_shape}.")
+        check_classifier_arguments("AlexNet", num_classes, input_shape, min_side=8)
         if towers not in (1, 2):
             raise ValueError(f"towers must be 1 (one tower) or 2 (the paper's two GPUs), got {towers!r}.")
         large = min(input_shape[:2]) >= LARGE_IMAGES
@@ -143,14 +140,11 @@ class AlexNet(ImageBatchChecks, keras.Model):
             x = layer(x)
         outputs = softmax(logits(x))
         super().__init__(inputs=images, outputs=outputs, **kwargs)
-        if dtype is not None:
-            # Functional models take no dtype argument; compile() reads this policy to add loss scaling.
-            self.dtype_policy = dtype
+        self.policy_name = self._use_policy(dtype)
 
         # === Config ===
         self.num_classes, self.image_shape = num_classes, tuple(input_shape)
         self.towers, self.fc_units, self.dropout = towers, fc_units, dropout
-        self.policy_name = dtype if dtype is None or isinstance(dtype, str) else dtype.name
 
     def get_config(self):
         return {

@@ -3,7 +3,7 @@
 import keras
 from keras import layers
 
-from keras_models.vision.image_batches import ImageBatchChecks
+from keras_models.vision.image_batches import ImageBatchChecks, check_classifier_arguments
 
 LARGE_IMAGES = 64  # from this height and width on, ImageNet's stem (7x7 stride-2 conv, 3x3 stride-2 pool)
 
@@ -78,15 +78,11 @@ class DenseNet(ImageBatchChecks, keras.Model):
             raise ValueError(
                 f"compression is the fraction of maps a transition keeps, in (0, 1]; got {compression}."
             )
-        if int(num_classes) < 2:
-            raise ValueError(f"DenseNet is a classifier: num_classes must be at least 2, got {num_classes}.")
         large = len(input_shape) == 3 and min(input_shape[:2]) >= LARGE_IMAGES
         smallest = 2 ** (len(blocks) - 1) * (4 if large else 1)
-        if len(input_shape) != 3 or min(input_shape[:2]) < smallest:
-            raise ValueError(
-                f"input_shape is (height, width, channels), at least {smallest}x{smallest} for "
-                f"{len(blocks)} dense blocks; got {input_shape}."
-            )
+        check_classifier_arguments(
+            "DenseNet", num_classes, input_shape, min_side=smallest, why=f" for {len(blocks)} dense blocks"
+        )
         k = growth_rate
 
         def conv(x, filters, kernel, name, strides=1):
@@ -138,14 +134,11 @@ class DenseNet(ImageBatchChecks, keras.Model):
         # Softmax in float32 keeps mixed-precision training numerically stable.
         outputs = layers.Activation("softmax", dtype="float32", name="probabilities")(x)
         super().__init__(inputs=images, outputs=outputs, **kwargs)
-        if dtype is not None:
-            # Functional models take no dtype argument; compile() reads this policy to add loss scaling.
-            self.dtype_policy = dtype
+        self.policy_name = self._use_policy(dtype)
 
         # === Config ===
         self.blocks, self.growth_rate, self.bottleneck, self.compression = blocks, k, bottleneck, compression
         self.num_classes, self.image_shape, self.dropout = num_classes, tuple(input_shape), dropout
-        self.policy_name = dtype if dtype is None or isinstance(dtype, str) else dtype.name
 
     def get_config(self):
         return {

@@ -168,10 +168,7 @@ class FCDenseNet(ImageBatchChecks, keras.Model):
         # Softmax in float32 keeps mixed-precision training numerically stable.
         outputs = layers.Activation("softmax", dtype="float32", name="probabilities")(logits)
         super().__init__(inputs=images, outputs=outputs, **kwargs)
-        if dtype is not None:
-            # Functional models take no dtype argument; compile() reads this
-            # policy to add loss scaling under mixed_float16.
-            self.dtype_policy = dtype
+        self.policy_name = self._use_policy(dtype)
 
         # === Config ===
         self.num_classes = num_classes
@@ -181,7 +178,6 @@ class FCDenseNet(ImageBatchChecks, keras.Model):
         self.first_filters = first_filters
         self.pools = pools
         self.dropout = dropout
-        self.policy_name = dtype if dtype is None or isinstance(dtype, str) else dtype.name
 
     @classmethod
     def from_preset(cls, name, num_classes=11, input_shape=(64, 64, 1), **kwargs):

@@ -33,11 +33,29 @@ def check_image_batch(x, image_shape, model_name):
     raise ValueError(f"{model_name} takes images of shape {expected}; got shape {shape}.{hint}")
 
 
+def check_classifier_arguments(model_name, num_classes, input_shape, min_side=1, why=""):
+    """ValueError unless `num_classes` >= 2 and `input_shape` is (height, width, channels) with both
+    sides at least `min_side` (`why` says what sets that bound)."""
+    if int(num_classes) < 2:
+        raise ValueError(f"{model_name} is a classifier: num_classes must be at least 2, got {num_classes}.")
+    if len(input_shape) != 3 or min(input_shape[:2]) < min_side:
+        at_least = f", at least {min_side}x{min_side}{why};" if min_side > 1 else ","
+        raise ValueError(f"input_shape is (height, width, channels){at_least} got {input_shape}.")
+
+
 class ImageBatchChecks:
     """Mixin for a keras.Model with `image_shape`: checks x in fit, evaluate and predict."""
 
     def _images(self, x):
         return check_image_batch(x, self.image_shape, type(self).__name__)
+
+    def _use_policy(self, dtype):
+        """After the functional __init__: a dtype policy given as `dtype` becomes the model's (functional
+        models take no dtype argument; compile() reads it to add loss scaling under mixed_float16).
+        Returns its name, for get_config."""
+        if dtype is not None:
+            self.dtype_policy = dtype
+        return dtype if dtype is None or isinstance(dtype, str) else dtype.name
 
     def fit(self, x=None, y=None, *args, **kwargs):
         return super().fit(self._images(x), y, *args, **kwargs)

@@ -4,7 +4,7 @@ import keras
 from keras import layers
 
 from keras_models.layers.lrn import LocalResponseNormalization
-from keras_models.vision.image_batches import ImageBatchChecks
+from keras_models.vision.image_batches import ImageBatchChecks, check_classifier_arguments
 
 LARGE_IMAGES = 64  # from this height and width on, the paper's stem (7x7 stride-2 conv and two pools)
 
@@ -109,10 +109,7 @@ class GoogLeNet(ImageBatchChecks, keras.Model):
         dtype=None,
         **kwargs,
     ):
-        if int(num_classes) < 2:
-            raise ValueError(f"GoogLeNet is a classifier: num_classes must be at least 2, got {num_classes}.")
-        if len(input_shape) != 3 or min(input_shape[:2]) < 8:
-            raise ValueError(f"input_shape is (height, width, channels), at least 8x8; got {input_shape}.")
+        check_classifier_arguments("GoogLeNet", num_classes, input_shape, min_side=8)
 
         def conv(x, filters, kernel, name, strides=1):
             return _conv(x, filters, kernel, name, strides, batch_norm=batch_norm, dtype=dtype)
@@ -143,14 +140,11 @@ class GoogLeNet(ImageBatchChecks, keras.Model):
         # Softmax in float32 keeps mixed-precision training numerically stable.
         outputs = layers.Activation("softmax", dtype="float32", name="probabilities")(x)
         super().__init__(inputs=images, outputs=outputs, **kwargs)
-        if dtype is not None:
-            # Functional models take no dtype argument; compile() reads this policy to add loss scaling.
-            self.dtype_policy = dtype
+        self.policy_name = self._use_policy(dtype)
 
         # === Config ===
         self.num_classes, self.image_shape = num_classes, tuple(input_shape)
         self.batch_norm, self.dropout = batch_norm, dropout
-        self.policy_name = dtype if dtype is None or isinstance(dtype, str) else dtype.name
 
     def get_config(self):
         return {

@@ -3,7 +3,7 @@
 import keras
 from keras import layers
 
-from keras_models.vision.image_batches import ImageBatchChecks
+from keras_models.vision.image_batches import ImageBatchChecks, check_classifier_arguments
 
 
 @keras.saving.register_keras_serializable(package="keras_models")
@@ -54,10 +54,7 @@ class LeNet5(ImageBatchChecks, keras.Model):
         dtype=None,
         **kwargs,
     ):
-        if int(num_classes) < 2:
-            raise ValueError(f"LeNet5 is a classifier: num_classes must be at least 2, got {num_classes}.")
-        if len(input_shape) != 3:
-            raise ValueError(f"input_shape is (height, width, channels), got {input_shape}.")
+        check_classifier_arguments("LeNet5", num_classes, input_shape)
         height, width = input_shape[0], input_shape[1]
         if height > 32 or width > 32:
             raise ValueError(f"LeNet5 takes images up to 32x32, got input_shape={input_shape}.")
@@ -94,10 +91,7 @@ class LeNet5(ImageBatchChecks, keras.Model):
             x = layers.Dropout(dropout, name="dropout_out")(x)
         outputs = softmax(logits(x))
         super().__init__(inputs=images, outputs=outputs, **kwargs)
-        if dtype is not None:
-            # Functional models take no dtype argument; compile() reads this
-            # policy to add loss scaling under mixed_float16.
-            self.dtype_policy = dtype
+        self.policy_name = self._use_policy(dtype)
 
         # === Config ===
         self.num_classes = num_classes
@@ -105,7 +99,6 @@ class LeNet5(ImageBatchChecks, keras.Model):
         self.activation = activation
         self.pooling = pooling
         self.dropout = dropout
-        self.policy_name = dtype if dtype is None or isinstance(dtype, str) else dtype.name
 
     def get_config(self):
         return {

@@ -3,7 +3,7 @@
 import keras
 from keras import layers
 
-from keras_models.vision.image_batches import ImageBatchChecks
+from keras_models.vision.image_batches import ImageBatchChecks, check_classifier_arguments
 
 # The paper's CIFAR-10 network (section 4.2, and the authors' released Caffe model): per mlpconv
 # block, the k x k convolution and the two 1x1 convolutions' filters. The last 1x1 layer of the last
@@ -52,12 +52,7 @@ class NetworkInNetwork(ImageBatchChecks, keras.Model):
     """
 
     def __init__(self, num_classes=10, input_shape=(32, 32, 3), dropout=0.5, dtype=None, **kwargs):
-        if int(num_classes) < 2:
-            raise ValueError(
-                f"NetworkInNetwork is a classifier: num_classes must be at least 2, got {num_classes}."
-            )
-        if len(input_shape) != 3 or min(input_shape[:2]) < 4:
-            raise ValueError(f"input_shape is (height, width, channels), at least 4x4; got {input_shape}.")
+        check_classifier_arguments("NetworkInNetwork", num_classes, input_shape, min_side=4)
 
         # === Layers ===
         network = []
@@ -93,13 +88,10 @@ class NetworkInNetwork(ImageBatchChecks, keras.Model):
             x = layer(x)
         outputs = softmax(x)
         super().__init__(inputs=images, outputs=outputs, **kwargs)
-        if dtype is not None:
-            # Functional models take no dtype argument; compile() reads this policy to add loss scaling.
-            self.dtype_policy = dtype
+        self.policy_name = self._use_policy(dtype)
 
         # === Config ===
         self.num_classes, self.image_shape, self.dropout = num_classes, tuple(input_shape), dropout
-        self.policy_name = dtype if dtype is None or isinstance(dtype, str) else dtype.name
 
     def get_config(self):
         return {

@@ -4,7 +4,7 @@ plain networks they were compared with."""
 import keras
 from keras import layers
 
-from keras_models.vision.image_batches import ImageBatchChecks
+from keras_models.vision.image_batches import ImageBatchChecks, check_classifier_arguments
 
 SMALL_IMAGE_DEPTHS = (20, 32, 44, 56, 110)  # 6n + 2, the CIFAR-10 networks of the paper's section 4.2
 
@@ -96,10 +96,7 @@ class ResNet(ImageBatchChecks, keras.Model):
             raise ValueError(f"version must be 1 (post-activation) or 2 (pre-activation), got {version!r}.")
         if shortcut not in ("identity", "projection"):
             raise ValueError(f"shortcut must be 'identity' or 'projection', got {shortcut!r}.")
-        if int(num_classes) < 2:
-            raise ValueError(f"ResNet is a classifier: num_classes must be at least 2, got {num_classes}.")
-        if len(input_shape) != 3 or min(input_shape[:2]) < 8:
-            raise ValueError(f"input_shape is (height, width, channels), at least 8x8; got {input_shape}.")
+        check_classifier_arguments("ResNet", num_classes, input_shape, min_side=8)
         regularizer = keras.regularizers.L2(weight_decay) if weight_decay else None
 
         def conv(filters, kernel, strides=1, name=None):
@@ -163,15 +160,12 @@ class ResNet(ImageBatchChecks, keras.Model):
         # Softmax in float32 keeps mixed-precision training numerically stable.
         outputs = layers.Activation("softmax", dtype="float32", name="probabilities")(x)
         super().__init__(inputs=images, outputs=outputs, **kwargs)
-        if dtype is not None:
-            # Functional models take no dtype argument; compile() reads this policy to add loss scaling.
-            self.dtype_policy = dtype
+        self.policy_name = self._use_policy(dtype)
 
         # === Config ===
         self.depth, self.num_classes, self.image_shape = depth, num_classes, tuple(input_shape)
         self.version, self.residual, self.shortcut = version, residual, shortcut
         self.width, self.weight_decay = width, weight_decay
-        self.policy_name = dtype if dtype is None or isinstance(dtype, str) else dtype.name
 
     def get_config(self):
         return {

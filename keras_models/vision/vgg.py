@@ -4,7 +4,7 @@ import keras
 from keras import layers
 
 from keras_models.layers.lrn import LocalResponseNormalization
-from keras_models.vision.image_batches import ImageBatchChecks
+from keras_models.vision.image_batches import ImageBatchChecks, check_classifier_arguments
 
 # Table 1 of the paper: each block's convolutions, as (kernel size, filters); a 2x2 max pool ends each
 # block. "A-LRN" is A with LRN after its first layer; C's extra layers are 1x1 convolutions.
@@ -86,10 +86,7 @@ class VGG(ImageBatchChecks, keras.Model):
         if configuration not in CONFIGURATIONS:
             choices = ", ".join(CONFIGURATIONS)
             raise ValueError(f"configuration must be one of {choices}; got {configuration!r}.")
-        if int(num_classes) < 2:
-            raise ValueError(f"VGG is a classifier: num_classes must be at least 2, got {num_classes}.")
-        if len(input_shape) != 3 or min(input_shape[:2]) < 1:
-            raise ValueError(f"input_shape is (height, width, channels), got {input_shape}.")
+        check_classifier_arguments("VGG", num_classes, input_shape)
         height, width = input_shape[0], input_shape[1]
 
         # === Layers ===
@@ -138,15 +135,12 @@ class VGG(ImageBatchChecks, keras.Model):
             x = layer(x)
         outputs = softmax(logits(x))
         super().__init__(inputs=images, outputs=outputs, **kwargs)
-        if dtype is not None:
-            # Functional models take no dtype argument; compile() reads this policy to add loss scaling.
-            self.dtype_policy = dtype
+        self.policy_name = self._use_policy(dtype)
 
         # === Config ===
         self.configuration, self.num_classes = configuration, num_classes
         self.image_shape = tuple(input_shape)
         self.batch_norm, self.fc_units, self.dropout = batch_norm, fc_units, dropout
-        self.policy_name = dtype if dtype is None or isinstance(dtype, str) else dtype.name
 
     def get_config(self):
         return {

@@ -33,34 +33,22 @@ def create_pipeline(
         train_config=train_config,
     )
 
-    baseline = stages.latest_blessed_model() if eval_config.compare_with_baseline else None
-    evaluator = ReconstructionEvaluator(
+    judged = stages.judge_and_push(
+        ReconstructionEvaluator,
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
-        baseline_model=baseline.outputs["model"] if baseline else None,
+        serving_model_dir=serving_model_dir,
+        compare_with_baseline=eval_config.compare_with_baseline,
         max_mse=eval_config.max_mse,
         min_elbo=eval_config.min_elbo,
         max_regression=eval_config.max_regression,
         eval_limit=eval_config.eval_limit,
         class_names=",".join(features.FASHION_MNIST_CLASSES),
-    ).with_id("Evaluator")  # the pipeline's evaluator, as runs, reports and summaries look it up
-    checked_push = stages.serve_check_and_push(
-        model=trainer.outputs["model"],
-        examples=example_gen.outputs["examples"],
-        model_blessing=evaluator.outputs["blessing"],
-        evaluator=evaluator,
-        serving_model_dir=serving_model_dir,
     )
     return stages.local_pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=pipeline_root,
-        components=[
-            *ingestion,
-            trainer,
-            *([baseline] if baseline else []),
-            evaluator,
-            *checked_push,
-        ],
+        components=[*ingestion, trainer, *judged],
         metadata_path=metadata_path,
         beam_pipeline_args=beam_pipeline_args,
     )

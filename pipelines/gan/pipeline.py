@@ -32,28 +32,22 @@ def create_pipeline(
         schema=schema_gen.outputs["schema"],
         train_config=train_config,
     )
-    baseline = stages.latest_blessed_model() if eval_config.compare_with_baseline else None
-    evaluator = GanEvaluator(
+    judged = stages.judge_and_push(
+        GanEvaluator,
         examples=example_gen.outputs["examples"],
         model=trainer.outputs["model"],
-        baseline_model=baseline.outputs["model"] if baseline else None,
+        serving_model_dir=serving_model_dir,
+        compare_with_baseline=eval_config.compare_with_baseline,
         max_fid=eval_config.max_fid,
         min_target_fraction=eval_config.min_target_fraction,
         num_samples=eval_config.num_samples,
         cache_dir=cache_dir,
         class_names=",".join(features.FASHION_MNIST_CLASSES),
-    ).with_id("Evaluator")  # the pipeline's evaluator, as runs, reports and summaries look it up
-    checked_push = stages.serve_check_and_push(
-        model=trainer.outputs["model"],
-        examples=example_gen.outputs["examples"],
-        model_blessing=evaluator.outputs["blessing"],
-        evaluator=evaluator,
-        serving_model_dir=serving_model_dir,
     )
     return stages.local_pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=pipeline_root,
-        components=[*ingestion, trainer, *([baseline] if baseline else []), evaluator, *checked_push],
+        components=[*ingestion, trainer, *judged],
         metadata_path=metadata_path,
         beam_pipeline_args=beam_pipeline_args,
     )

@@ -51,21 +51,15 @@ def create_pipeline(
         train_config=train_config,
     )
 
-    baseline = stages.latest_blessed_model() if eval_config.compare_with_baseline else None
-    evaluator = SegmentationEvaluator(
+    judged = stages.judge_and_push(
+        SegmentationEvaluator,
         examples=examples,
         model=trainer.outputs["model"],
-        baseline_model=baseline.outputs["model"] if baseline else None,
+        serving_model_dir=serving_model_dir,
+        compare_with_baseline=eval_config.compare_with_baseline,
         min_mean_iou=eval_config.min_mean_iou,
         max_regression=eval_config.max_regression,
         eval_limit=eval_config.eval_limit,
-    ).with_id("Evaluator")  # the pipeline's evaluator, as runs, reports and summaries look it up
-    checked_push = stages.serve_check_and_push(
-        model=trainer.outputs["model"],
-        examples=examples,
-        model_blessing=evaluator.outputs["blessing"],
-        evaluator=evaluator,
-        serving_model_dir=serving_model_dir,
     )
     return stages.local_pipeline(
         pipeline_name=pipeline_name,
@@ -78,9 +72,7 @@ def create_pipeline(
             validation_gate,
             transform,
             trainer,
-            *([baseline] if baseline else []),
-            evaluator,
-            *checked_push,
+            *judged,
         ],
         metadata_path=metadata_path,
         beam_pipeline_args=beam_pipeline_args,
