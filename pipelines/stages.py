@@ -10,6 +10,7 @@ from components.idx_example_gen import schema as idx_schema
 from components.idx_example_gen.component import IdxExampleGen
 from components.label_check.component import LabelCheck
 from components.serving_infra_validator.component import ServingInfraValidator
+from components.text_example_gen.component import TextExampleGen
 from components.validation_gate.component import ValidationGate
 
 
@@ -70,6 +71,31 @@ def validated(*, examples, schema_file, custom_validation_config=None):
     )
     validation_gate = ValidationGate(anomalies=example_validator.outputs["anomalies"])
     return schema_gen, statistics_gen, example_validator, validation_gate
+
+
+def text_examples(*, data_root, train_pattern, eval_pattern, data_config):
+    """TextExampleGen, statistics, a schema inferred from the train split alone, validation and its gate.
+
+    The train split's label domain is what the model will know, so an eval label the train split
+    lacks is an anomaly. Returns (example_gen, statistics_gen, schema_gen, example_validator,
+    validation_gate).
+    """
+    example_gen = TextExampleGen(
+        input_base=data_root,
+        train_pattern=train_pattern,
+        eval_pattern=eval_pattern,
+        data_format=data_config.data_format,
+        max_bad_fraction=data_config.max_bad_fraction,
+    )
+    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
+    schema_gen = tfx.components.SchemaGen(
+        statistics=statistics_gen.outputs["statistics"], infer_feature_shape=True, exclude_splits=["eval"]
+    )
+    example_validator = tfx.components.ExampleValidator(
+        statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
+    )
+    validation_gate = ValidationGate(anomalies=example_validator.outputs["anomalies"])
+    return example_gen, statistics_gen, schema_gen, example_validator, validation_gate
 
 
 IMAGE_PREPROCESSING_FN = "pipelines.image_classification.preprocessing.preprocessing_fn"  # bytes -> [0, 1]

@@ -5,6 +5,7 @@ dlsuite models [--input-shape 224x224x3]       # the image classifiers --model t
 dlsuite run PIPELINE [--data DIR] [--epochs N] [--output-dir DIR] [--beam-args "ARGS"] ...
 dlsuite runs [--output-dir DIR] | runs show RUN  # past runs, from ML Metadata
 dlsuite data list | data fetch NAME DIR          # public data sets in the pipelines' layouts (TFDS)
+dlsuite data generate interactions DIR         # generated user-item data (embeddings --train-mode 1)
 dlsuite serve ... | predict ...                  # TF-Serving-compatible model server and its client
 """
 
@@ -33,6 +34,7 @@ PIPELINES = {
     "gan": "pipelines.gan.entry",
     "language_model": "pipelines.language_model.entry",
     "segmentation": "pipelines.segmentation.entry",
+    "embeddings": "pipelines.embeddings.entry",
 }
 
 # Beam's in-process runner: fast and stable for one machine. Any --beam-args
@@ -309,7 +311,7 @@ def build_parser(command=None):
     commands.add_parser("list", help="list pipelines and their models").set_defaults(func=cmd_list)
     _add_models_command(commands)
     _add_run_commands(commands)
-    data.add_commands(commands)  # data list, data fetch
+    data.add_commands(commands)  # data list, data fetch, data generate
     compile.add_commands(commands, PIPELINES)  # compile NAME --kubeflow OUT.json
     experiments.add_commands(commands)  # experiment NAME [--quick] | experiment --list
     runs.add_commands(commands, {name: _entry(name).MODEL for name in PIPELINES})  # runs, runs show

@@ -3,6 +3,7 @@
 dlsuite data list
 dlsuite data fetch fashion_mnist DIR   # IDX files: dlsuite run image_classification --data DIR
 dlsuite data fetch ag_news DIR         # AG News CSV + classes.txt: dlsuite run text_classification --data DIR
+dlsuite data generate interactions DIR  # synthetic user-item lines (tools/interactions.py), offline
 
 TFDS downloads at run time, so this needs network access to each data set's host
 and `pip install -e .[data]` (tensorflow-datasets). Offline, the tests drive the same
@@ -144,6 +145,12 @@ def add_commands(subparsers):
     fetch_parser.add_argument("name", choices=sorted(DATASETS), metavar="NAME")
     fetch_parser.add_argument("output_dir", metavar="DIR")
     fetch_parser.set_defaults(func=cmd_fetch)
+    generate_parser = actions.add_parser("generate", help="write a synthetic data set into DIR (offline)")
+    generate_parser.add_argument("name", choices=["interactions"], metavar="NAME", help="interactions")
+    generate_parser.add_argument("output_dir", metavar="DIR")
+    for flag in ("users", "items", "clusters", "seed"):
+        generate_parser.add_argument(f"--{flag}", type=int, help="see tools/interactions.py")
+    generate_parser.set_defaults(func=cmd_generate)
 
 
 def cmd_list(args):
@@ -172,4 +179,20 @@ def cmd_fetch(args):
     print(f"dlsuite data: wrote {args.name} to {args.output_dir} ({sizes} {unit})")
     if dataset.pipeline:
         print(f"  next: dlsuite run {dataset.pipeline} --data {args.output_dir}")
+    return 0
+
+
+def cmd_generate(args):
+    from tools import interactions
+
+    flags = ("users", "items", "clusters", "seed")
+    options = {flag: getattr(args, flag) for flag in flags if getattr(args, flag) is not None}
+    try:
+        summary = interactions.generate(args.output_dir, **options)
+    except ValueError as e:
+        print(f"dlsuite data: {e}", file=sys.stderr)
+        return 2
+    sizes = ", ".join(f"{key} {value}" for key, value in summary.items())
+    print(f"dlsuite data: wrote {args.name} to {args.output_dir} ({sizes})")
+    print(f"  next: dlsuite run embeddings --train-mode 1 --data {args.output_dir}")
     return 0

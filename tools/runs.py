@@ -89,7 +89,7 @@ def cmd_list(args, model_names):
         nodes = runner.run_nodes(store, context)
         outcome = runner.outcome(nodes)
         metrics = runner.evaluation_metrics(outcome["evaluation_uri"]) if outcome["evaluation_uri"] else {}
-        headline = ("accuracy", "elbo", "mse", "fid", "min_target_fraction", "bpc", "mean_iou")
+        headline = ("accuracy", "elbo", "mse", "fid", "min_target_fraction", "bpc", "mean_iou", "mrr")
         shown = next((name for name in headline if name in metrics), None)
         result = f"{shown} {metrics[shown]:.4g}" if shown else "-"
         started = datetime.datetime.fromtimestamp(context.create_time_since_epoch / 1000, datetime.UTC)

@@ -9,13 +9,14 @@ from components.text_example_gen import executor, formats
 
 
 class TextExampleGen(FileBasedExampleGen):
-    """Reads a train file and an eval file of labelled text into `text` and `label` (both bytes).
+    """Reads a train file and an eval file of text into `text` and `label` (both bytes).
 
     Layouts (`components.text_example_gen.formats`): `ag_news` (CSV: class index,
     title, description; no header; names from `classes.txt`), `label_text` (CSV
-    with a `label,text` header; quoted multi-line fields of any size) and
+    with a `label,text` header; quoted multi-line fields of any size),
     `fasttext` (`__label__X text` lines); `auto` tells them apart from the train
-    file's first record.
+    file's first record. `lines` (unlabelled, one record per line; no `label`
+    feature) is taken only when asked for.
 
     Rows with a missing label, an empty text or the wrong number of fields are
     skipped and counted per split: the counts land in `bad_rows/<split>.json`

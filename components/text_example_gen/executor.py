@@ -22,7 +22,7 @@ from tfx.utils import proto_utils
 from components.text_example_gen import formats
 
 TEXT_KEY = "text"  # the raw text, UTF-8 bytes
-LABEL_KEY = "label"  # the label as a string (AG News: the class name from classes.txt)
+LABEL_KEY = "label"  # the label as a string (AG News: the class name from classes.txt); none for `lines`
 REPORT_DIR = "bad_rows"
 _EXAMPLES_SHOWN = 5  # bad rows quoted in the report and the error
 
@@ -42,11 +42,13 @@ def options(exec_properties):
 
 
 def _to_example(label, text):
+    """`text`, and `label` unless the layout has none (`lines`)."""
+    features = {TEXT_KEY: text} if not label else {TEXT_KEY: text, LABEL_KEY: label}
     return tf.train.Example(
         features=tf.train.Features(
             feature={
-                TEXT_KEY: tf.train.Feature(bytes_list=tf.train.BytesList(value=[text.encode("utf-8")])),
-                LABEL_KEY: tf.train.Feature(bytes_list=tf.train.BytesList(value=[label.encode("utf-8")])),
+                key: tf.train.Feature(bytes_list=tf.train.BytesList(value=[value.encode("utf-8")]))
+                for key, value in features.items()
             }
         )
     )

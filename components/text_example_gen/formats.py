@@ -1,14 +1,19 @@
-"""Labelled-text file layouts: detection, parsing, and the row problems TextExampleGen counts.
+"""Text file layouts: detection, parsing, and the row problems TextExampleGen counts.
 
-Three layouts, each a train file and an eval file in one folder:
+Four layouts, each a train file and an eval file in one folder:
 
 - `ag_news`: CSV without a header, columns class index (1-based), title,
-  description; `classes.txt` (one class name per line) names the indices.
+  description; `classes.txt` (one class name per line) names the indices. The
+  text is the title and the description, tab-separated (StarSpace's labelDoc
+  layout: a pair to its trainMode 3, plain whitespace to a tokenizer).
 - `label_text`: CSV with a header naming `label` and `text` columns (others are
   ignored); fields may be quoted, span lines and exceed Python csv's default
   131,072-character field limit.
 - `fasttext`: fastText's lines, `__label__X text ...`; the first label of a line
   is its label, further labels are ignored.
+- `lines`: unlabelled lines, one record each (StarSpace's files for its
+  trainModes 1, 3 and 5): items or words, tab-separated sentences kept apart;
+  a `__label__` prefix is dropped from each token. Never auto-detected.
 
 Everything here works on any file system Apache Beam knows and has no TFX dependency.
 """
@@ -21,7 +26,7 @@ import sys
 
 from apache_beam.io.filesystems import FileSystems
 
-FORMATS = ("ag_news", "label_text", "fasttext")
+FORMATS = ("ag_news", "label_text", "fasttext", "lines")
 LABEL_PREFIX = "__label__"
 CLASSES_FILE = "classes.txt"
 TRAIN_NAMES = ("train",)
@@ -120,7 +125,7 @@ def _ag_news(f, classes):
             yield Row(start, problem=MALFORMED)
             continue
         index, title, description = (field.strip() for field in fields)
-        text = f"{title} {description}".strip()
+        text = "\t".join(part for part in (title, description) if part)
         if not index:
             yield Row(start, text=text, problem=MISSING_LABEL)
             continue
@@ -166,6 +171,17 @@ def _fasttext(f):
         yield Row(number, label, text, problem)
 
 
+def _lines(f):
+    for number, line in enumerate(f, start=1):
+        sentences = (
+            " ".join(t[len(LABEL_PREFIX) :] if t.startswith(LABEL_PREFIX) else t for t in sentence.split())
+            for sentence in line.split("\t")
+        )
+        text = "\t".join(sentence for sentence in sentences if sentence)
+        if text:
+            yield Row(number, text=text)
+
+
 def read_rows(path, data_format, classes=None):
     """Yields every record of `path` as a Row (bad ones included, with their problem)."""
     if data_format not in FORMATS:
@@ -177,6 +193,8 @@ def read_rows(path, data_format, classes=None):
                 yield from _ag_news(f, classes)
             elif data_format == "label_text":
                 yield from _label_text(f)
+            elif data_format == "lines":
+                yield from _lines(f)
             else:
                 yield from _fasttext(f)
         except (csv.Error, TextFormatError) as e:

@@ -40,8 +40,8 @@ def normalize(text, lowercase=True, split_punctuation=True):
     return " ".join(t for t in _WHITESPACE.split(text) if t)
 
 
-def tokenize(texts, lowercase=True, split_punctuation=True):
-    """[N] strings -> [N, None] ragged tokens, each row ending with EOS."""
+def tokenize(texts, lowercase=True, split_punctuation=True, eos=True):
+    """[N] strings -> [N, None] ragged tokens, each row ending with EOS (unless `eos` is False)."""
     texts = tf.reshape(tf.convert_to_tensor(texts, tf.string), [-1])
     if lowercase:
         texts = tf.strings.lower(texts)
@@ -49,7 +49,7 @@ def tokenize(texts, lowercase=True, split_punctuation=True):
         texts = tf.strings.regex_replace(texts, _DROP, "")
         texts = tf.strings.regex_replace(texts, _BLANK, " ")
         texts = tf.strings.regex_replace(texts, _SEPARATE, r" \1 ")
-    return tf.strings.split(tf.strings.join([texts, EOS], separator=" "))
+    return tf.strings.split(tf.strings.join([texts, EOS], separator=" ") if eos else texts)
 
 
 def text_batches(texts, size):
@@ -129,6 +129,7 @@ class FastTextPreprocessor(keras.layers.Layer):
         buckets: int. Number of n-gram hash buckets (fastText's `bucket`).
         lowercase: bool. ASCII lowercasing.
         split_punctuation: bool. fastText's punctuation handling (see `normalize`).
+        eos: bool. End each text with `</s>`, as fastText does (StarSpace does not).
 
     Example:
 
@@ -149,6 +150,7 @@ class FastTextPreprocessor(keras.layers.Layer):
         buckets=2_000_000,
         lowercase=True,
         split_punctuation=True,
+        eos=True,
         **kwargs,
     ):
         kwargs.setdefault("trainable", False)
@@ -166,6 +168,7 @@ class FastTextPreprocessor(keras.layers.Layer):
         self.buckets = int(buckets)
         self.lowercase = bool(lowercase)
         self.split_punctuation = bool(split_punctuation)
+        self.eos = bool(eos)
         # Words are found by their 63-bit FarmHash fingerprint in a sorted array:
         # plain constants, where a lookup table would be a resource with its own
         # creator and destroyer functions in every SavedModel.
@@ -191,8 +194,8 @@ class FastTextPreprocessor(keras.layers.Layer):
         return self.num_words + (self.buckets if self.word_ngrams > 1 else 0)
 
     def tokenize(self, texts):
-        """[N] strings -> [N, None] ragged string tokens, each row ending with `</s>`."""
-        return tokenize(texts, self.lowercase, self.split_punctuation)
+        """[N] strings -> [N, None] ragged string tokens, each row ending with `</s>` if `eos`."""
+        return tokenize(texts, self.lowercase, self.split_punctuation, self.eos)
 
     def ragged_ids(self, texts):
         """[N] strings -> [N, None] ragged int64 ids."""
@@ -251,6 +254,7 @@ class FastTextPreprocessor(keras.layers.Layer):
                 "buckets": self.buckets,
                 "lowercase": self.lowercase,
                 "split_punctuation": self.split_punctuation,
+                "eos": self.eos,
             }
         )
         return config

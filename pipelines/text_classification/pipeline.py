@@ -4,8 +4,6 @@ import dataclasses
 
 from tfx import v1 as tfx
 
-from components.text_example_gen.component import TextExampleGen
-from components.validation_gate.component import ValidationGate
 from pipelines import stages
 from pipelines.text_classification import configs, features
 from serving.text_export import TRANSFORM_FEATURES
@@ -26,23 +24,9 @@ def create_pipeline(
     pipeline_name=configs.PIPELINE_NAME,
 ):
     """Returns the TFX pipeline; a pure function of its arguments."""
-    example_gen = TextExampleGen(
-        input_base=data_root,
-        train_pattern=train_pattern,
-        eval_pattern=eval_pattern,
-        data_format=data_config.data_format,
-        max_bad_fraction=data_config.max_bad_fraction,
+    example_gen, statistics_gen, schema_gen, example_validator, validation_gate = stages.text_examples(
+        data_root=data_root, train_pattern=train_pattern, eval_pattern=eval_pattern, data_config=data_config
     )
-    statistics_gen = tfx.components.StatisticsGen(examples=example_gen.outputs["examples"])
-    # Inferred from the train split only: its label domain is what the model will
-    # know, so an eval label the train split lacks is an anomaly.
-    schema_gen = tfx.components.SchemaGen(
-        statistics=statistics_gen.outputs["statistics"], infer_feature_shape=True, exclude_splits=["eval"]
-    )
-    example_validator = tfx.components.ExampleValidator(
-        statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
-    )
-    validation_gate = ValidationGate(anomalies=example_validator.outputs["anomalies"])
     baseline = stages.latest_blessed_model() if eval_config.compare_with_baseline else None
     # >= 2 classes, and the baseline's label set: a model of other labels cannot be compared with it.
     label_check = stages.label_check(

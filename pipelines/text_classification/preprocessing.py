@@ -6,14 +6,14 @@ import tensorflow_transform as tft
 from pipelines.text_classification import features
 
 
-def _dense(feature):
+def dense_strings(feature):
     """[N] strings from a [N], [N, 1] or sparse [N, 1] feature (as the inferred schema has it)."""
     if isinstance(feature, tf.SparseTensor):
-        feature = tf.sparse.to_dense(feature, default_value="")
+        feature = tf.sparse.todense_strings(feature, default_value="")
     return tf.reshape(feature, [-1])
 
 
-def _lookup(labels, vocabulary_file):
+def lookup_labels(labels, vocabulary_file):
     """Label strings -> their line in the vocabulary file (-1 if absent), without a lookup table.
 
     A handful of labels compare faster than a hash table is built, and the
@@ -32,10 +32,10 @@ def preprocessing_fn(inputs):
     Tokenizing inside the model rather than here keeps the exported model a
     raw-strings-in model whose tokenizer is the one it was trained with.
     """
-    label = _dense(inputs[features.LABEL_KEY])
+    label = dense_strings(inputs[features.LABEL_KEY])
     return {
-        features.TEXT_XF_KEY: _dense(inputs[features.TEXT_KEY]),
+        features.TEXT_XF_KEY: dense_strings(inputs[features.TEXT_KEY]),
         features.LABEL_XF_KEY: tft.apply_vocabulary(
-            label, tft.vocabulary(label, vocab_filename=features.LABEL_VOCABULARY), lookup_fn=_lookup
+            label, tft.vocabulary(label, vocab_filename=features.LABEL_VOCABULARY), lookup_fn=lookup_labels
         ),
     }

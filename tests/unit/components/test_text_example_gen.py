@@ -52,10 +52,10 @@ def test_ag_news_rows_get_class_names_and_bad_rows_a_reason(tmp_path):
     )
     rows = list(formats.read_rows(str(path), "ag_news", ["World", "Sports", "Business", "Sci/Tech"]))
     assert [(r.line, r.label, r.text, r.problem) for r in rows] == [
-        (1, "Business", "Title Body", None),
-        (2, "", "No label", formats.MISSING_LABEL),
+        (1, "Business", "Title\tBody", None),
+        (2, "", "No\tlabel", formats.MISSING_LABEL),
         (3, "Sports", "", formats.EMPTY_TEXT),
-        (4, "", "Bad class", formats.UNKNOWN_CLASS),
+        (4, "", "Bad\tclass", formats.UNKNOWN_CLASS),
         (5, "", "", formats.MALFORMED),
     ]
 
@@ -115,7 +115,7 @@ def test_executor_writes_text_and_label_examples(tmp_path):
     assert labels == {"World", "Sports", "Business", "Sci/Tech"}
     with open(AG_SMALL / "train.csv", newline="") as f:
         first = next(csv.reader(f))
-    assert f"{first[1]} {first[2]}" in {_feature(e, executor.TEXT_KEY) for e in found["train"]}
+    assert f"{first[1]}\t{first[2]}" in {_feature(e, executor.TEXT_KEY) for e in found["train"]}
     assert artifact.get_int_custom_property("train_rows") == 400
     assert artifact.get_int_custom_property("train_bad_rows") == 0
 
@@ -159,3 +159,14 @@ def test_bad_rows_above_the_limit_stop_with_the_counts(tmp_path):
         "(2.00 %) bad (empty text: 4, missing label: 4); first: train.csv line 1: missing label, "
         "train.csv line 11: empty text"
     )
+
+
+def test_lines_are_unlabelled_records_with_label_prefixes_dropped_and_tabs_kept(tmp_path):
+    path = tmp_path / "train.txt"
+    path.write_text("__label__item1 __label__item2\n\n  first  sentence\t second\tthird \nplain words\n")
+    rows = list(formats.read_rows(str(path), "lines"))
+    assert [(r.line, r.label, r.text, r.problem) for r in rows] == [
+        (1, "", "item1 item2", None),
+        (3, "", "first sentence\tsecond\tthird", None),
+        (4, "", "plain words", None),
+    ]
