@@ -56,7 +56,7 @@ class StarSpaceExport(tf.Module):
         self._labelled = model.train_mode == 0
 
     def embed(self, text):
-        return {"embedding": self.model(self.model.ids(text).to_sparse())}
+        return {"embedding": self.model(self.model.ids(text))}
 
     def _ranked(self, text):
         tfidf = None if self.candidate_tfidf is None else tf.SparseTensor(*self.candidate_tfidf)

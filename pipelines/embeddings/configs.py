@@ -16,7 +16,13 @@ MIN_MRR = {0: 0.8, 1: 0.12, 3: 0.5, 5: 0.02}
 # hinge loss over cosines throws away (generated interactions: MRR 0.18 against 0.08).
 # Retrieval (3) mixes the learned similarity with a TF-IDF cosine: 0.9 of TF-IDF is the best of 0-0.99
 # on a tenth of the AG News train pairs held out (MRR 0.41 learned alone, 0.736 mixed).
-MODE_DEFAULTS = {1: {"loss": "softmax", "similarity": "dot", "epoch": 20}, 3: {"lexical_weight": 0.9}}
+# Classification (0) with a softmax over the labels: AG News dev accuracy 0.877 against the hinge
+# loss's 0.851 (StarSpace C++: 0.846 and 0.859; our fastText 0.882).
+MODE_DEFAULTS = {
+    0: {"loss": "softmax"},
+    1: {"loss": "softmax", "similarity": "dot", "epoch": 20},
+    3: {"lexical_weight": 0.9},
+}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -183,8 +183,8 @@ def _interactions(folder):
     return folder
 
 
-# trainMode, data, flags, the MRR bar: StarSpace C++ with the same settings reaches 0.8585 accuracy
-# (MRR ~0.92) and 0.355 MRR on AG News (TF-IDF 0.711); popularity 0.082 on the interactions (BENCHMARKS.md).
+# trainMode, data, flags, the MRR bar: on AG News StarSpace C++ reaches 0.859 accuracy (MRR ~0.92) and
+# 0.355 MRR (TF-IDF 0.711); popularity 0.082 on the interactions (BENCHMARKS.md).
 FULL_RUNS = {
     "topics": (0, lambda tmp: SHARED_DATA / "ag_news", (), 0.9),
     "titles_to_descriptions": (3, lambda tmp: SHARED_DATA / "ag_news", ("--format", "ag_news"), 0.7),
@@ -217,3 +217,5 @@ def test_full_data_sets(name, tmp_path):
     assert metrics["mrr"] >= bar and summary["blessed"], metrics
     if mode in (0, 1):  # the label prior, popularity
         assert metrics["mrr"] > metrics["reference_mrr"], metrics
+    if mode == 0:  # dev accuracy: StarSpace C++ 0.859 with the same settings, our fastText 0.882
+        assert metrics["hits@1"] >= 0.87, metrics
