@@ -70,6 +70,16 @@ def add_training_arguments(parser, *, epochs, batch_size):
     parser.add_argument("--batch-size", type=positive_int, default=batch_size, help=f"default {batch_size}")
 
 
+def add_max_bad_fraction_argument(parser, default):
+    """--max-bad-fraction, for the pipelines that read TextExampleGen's layouts."""
+    parser.add_argument(
+        "--max-bad-fraction",
+        type=fraction,
+        default=default,
+        help="a split with a larger fraction of bad rows (missing label, empty text) stops the run",
+    )
+
+
 def add_precision_argument(parser, default="auto"):
     parser.add_argument(
         "--mixed-precision",

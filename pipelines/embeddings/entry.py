@@ -42,12 +42,7 @@ def add_arguments(parser):
         choices=["auto", *formats.FORMATS],
         help="layout of the files (default: told from the first record with --train-mode 0, else `lines`)",
     )
-    parser.add_argument(
-        "--max-bad-fraction",
-        type=flags.fraction,
-        default=data.max_bad_fraction,
-        help="a split with a larger fraction of bad rows (missing label, empty text) stops the run",
-    )
+    flags.add_max_bad_fraction_argument(parser, data.max_bad_fraction)
     positive, positive_float = flags.positive_int, flags.positive_float
     knobs = (
         ("--dim", positive, "embedding size"),

@@ -66,12 +66,7 @@ def add_arguments(parser):
         action=_FormatAction,
         help="layout of the files (default: told from the train file's first record)",
     )
-    parser.add_argument(
-        "--max-bad-fraction",
-        type=flags.fraction,
-        default=data.max_bad_fraction,
-        help="a split with a larger fraction of bad rows (missing label, empty text) stops the run",
-    )
+    flags.add_max_bad_fraction_argument(parser, data.max_bad_fraction)
     classes = "fasttext: keras_models.text.FastText, lstm: keras_models.sequence.LSTMClassifier"
     help_text = f"{classes} (default {configs.DEFAULT_MODEL}); flags not given take the model's defaults"
     parser.add_argument("--model", default=configs.DEFAULT_MODEL, choices=configs.MODELS, help=help_text)
