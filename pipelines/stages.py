@@ -164,13 +164,26 @@ def serve_check_and_push(*, model, examples, model_blessing, evaluator, serving_
     return [infra_validator, pusher]
 
 
-def judge_and_push(
-    evaluator_class, *, examples, model, serving_model_dir, compare_with_baseline, **parameters
+def train_and_judge(
+    evaluator_class,
+    *,
+    run_fn,
+    examples,
+    transform,
+    schema,
+    train_config,
+    serving_model_dir,
+    compare_with_baseline,
+    **parameters,
 ):
-    """A custom evaluator (`evaluator_class` with `examples`, `model`, the latest blessed model when
-    `compare_with_baseline`, and its own `parameters`) under the id "Evaluator", as runs, reports and
-    summaries look it up; then serve_check_and_push. Returns [resolver (if any), evaluator, infra
-    validator, pusher]."""
+    """`train`, then a custom evaluator (`evaluator_class` with `examples`, the Trainer's model, the latest
+    blessed model when `compare_with_baseline`, and its own `parameters`) under the id "Evaluator", as
+    runs, reports and summaries look it up; then serve_check_and_push. Returns [trainer, resolver (if
+    any), evaluator, infra validator, pusher]."""
+    trainer = train(
+        run_fn=run_fn, examples=examples, transform=transform, schema=schema, train_config=train_config
+    )
+    model = trainer.outputs["model"]
     baseline = latest_blessed_model() if compare_with_baseline else None
     evaluator = evaluator_class(
         examples=examples,
@@ -185,7 +198,7 @@ def judge_and_push(
         evaluator=evaluator,
         serving_model_dir=serving_model_dir,
     )
-    return [*([baseline] if baseline else []), evaluator, *checked_push]
+    return [trainer, *([baseline] if baseline else []), evaluator, *checked_push]
 
 
 def latest_blessed_model():

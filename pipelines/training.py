@@ -7,6 +7,7 @@ import sys
 import time
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 _POLICIES = {"off": "float32", "float16": "mixed_float16", "bfloat16": "mixed_bfloat16"}
@@ -257,9 +258,12 @@ def count_batches(dataset):
     return int(dataset.reduce(0, lambda n, _: n + 1))
 
 
-def fit_and_record(model, train_ds, eval_ds, *, epochs, run_dir, extra, learning_rate=None, callbacks=()):
+def fit_and_record(
+    model, train_ds, eval_ds, *, epochs, run_dir, extra, learning_rate=None, callbacks=(), **fit_arguments
+):
     """`model.fit` with TensorBoard, epoch timing, `callbacks` and, given a `learning_rate`, its per-epoch
-    cosine decay; then `record_history` into the model run dir. Returns the history dict."""
+    cosine decay; then `record_history` into the model run dir. `fit_arguments` go to `fit` (`y`,
+    `batch_size`, ... for a model that takes raw inputs). Returns the history dict."""
     epoch_timer = EpochTimer()
     decay = [cosine_decay(learning_rate, epochs)] if learning_rate else []
     history = model.fit(
@@ -273,6 +277,7 @@ def fit_and_record(model, train_ds, eval_ds, *, epochs, run_dir, extra, learning
             *callbacks,
             epoch_timer,
         ],
+        **fit_arguments,
     ).history
     record_history(run_dir, history, epoch_timer.seconds, extra)
     return history
@@ -317,6 +322,17 @@ def transformed_dataset(file_pattern, tft_output, keys, batch_size, shuffle, see
     if augment is not None:
         ds = ds.map(augment, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def transformed_columns(file_pattern, tft_output, keys):
+    """{key: NumPy array [N]} of scalar transformed features `keys`: a whole split in memory, in order."""
+    columns = {key: [] for key in keys}
+    for batch in transformed_dataset(file_pattern, tft_output, tuple(keys), 4096, shuffle=False, seed=0):
+        for key, values in zip(keys, batch):
+            columns[key].append(tf.reshape(values, [-1]).numpy())
+    if not columns[keys[0]]:
+        raise ValueError(f"no examples in {file_pattern}")
+    return {key: np.concatenate(parts) for key, parts in columns.items()}
 
 
 def save_history(run_dir, history, epoch_seconds, extra=None):

@@ -25,18 +25,13 @@ def create_pipeline(
     ingestion = stages.idx_images(data_root=data_root, image_shape=features.IMAGE_SHAPE)
     example_gen, schema_gen, transform = ingestion[0], ingestion[1], ingestion[-1]
 
-    trainer = stages.train(
-        run_fn="pipelines.autoencoder.model.run_fn",
+    judged = stages.train_and_judge(
+        ReconstructionEvaluator,
         examples=example_gen.outputs["examples"],
+        run_fn="pipelines.autoencoder.model.run_fn",
         transform=transform,
         schema=schema_gen.outputs["schema"],
         train_config=train_config,
-    )
-
-    judged = stages.judge_and_push(
-        ReconstructionEvaluator,
-        examples=example_gen.outputs["examples"],
-        model=trainer.outputs["model"],
         serving_model_dir=serving_model_dir,
         compare_with_baseline=eval_config.compare_with_baseline,
         max_mse=eval_config.max_mse,
@@ -48,7 +43,7 @@ def create_pipeline(
     return stages.local_pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=pipeline_root,
-        components=[*ingestion, trainer, *judged],
+        components=[*ingestion, *judged],
         metadata_path=metadata_path,
         beam_pipeline_args=beam_pipeline_args,
     )

@@ -1,12 +1,8 @@
 """Trainer module: trains keras_models.text.StarSpace (a trainMode); exports embed / retrieve / predict."""
 
 import dataclasses
-import os
-import sys
 
 import keras
-import numpy as np
-import tensorflow as tf
 import tensorflow_transform as tft
 
 from keras_models.text import StarSpace, ranking
@@ -23,18 +19,13 @@ _MODEL_ARGUMENTS = tuple(
 
 def load_split(file_pattern, tft_output):
     """(texts [N] str, labels [N] str or None) of a split: raw tf.Examples through the Transform graph."""
-    tft_layer = tft_output.transform_features_layer()
-    raw_spec = tft_output.raw_feature_spec()
-    columns = {features.TEXT_XF_KEY: []}
-    dataset = tf.data.TFRecordDataset(tf.io.gfile.glob(file_pattern), compression_type="GZIP").batch(4096)
-    for serialized in dataset:
-        transformed = tft_layer(tf.io.parse_example(serialized, raw_spec))
-        for key in (features.TEXT_XF_KEY, features.LABEL_XF_KEY):
-            if key in transformed:
-                columns.setdefault(key, []).append(tf.reshape(transformed[key], [-1]).numpy())
-    if not columns[features.TEXT_XF_KEY]:
-        raise ValueError(f"no examples in {file_pattern}")
-    decoded = {key: [v.decode("utf-8") for v in np.concatenate(parts)] for key, parts in columns.items()}
+    keys = [
+        key
+        for key in (features.TEXT_XF_KEY, features.LABEL_XF_KEY)
+        if key in tft_output.transformed_feature_spec()
+    ]
+    columns = training.transformed_columns(file_pattern, tft_output, keys)
+    decoded = {key: [value.decode("utf-8") for value in values] for key, values in columns.items()}
     return decoded[features.TEXT_XF_KEY], decoded.get(features.LABEL_XF_KEY)
 
 
@@ -83,23 +74,16 @@ def run_fn(fn_args):
         flush=True,
     )
 
-    epoch_timer = training.EpochTimer()
-    history = model.fit(
+    training.fit_and_record(
+        model,
         train_texts,
-        train_labels if labelled else None,
+        None,
+        y=train_labels if labelled else None,
         seed=config.seed,
-        verbose=1 if sys.stdout.isatty() else 2,
-        callbacks=[
-            RankingHistory(eval_texts, eval_labels),
-            keras.callbacks.TensorBoard(log_dir=os.path.join(fn_args.model_run_dir, "tensorboard")),
-            epoch_timer,
-        ],
-    )
-    training.record_history(
-        fn_args.model_run_dir,
-        history.history,
-        epoch_timer.seconds,
+        epochs=config.epoch,
+        run_dir=fn_args.model_run_dir,
         extra={"config": dataclasses.asdict(config), "vocabulary_size": model.preprocessor.num_words},
+        callbacks=[RankingHistory(eval_texts, eval_labels)],
     )
     # The candidates retrieve ranks: the labels, the words (items), or the documents of both splits.
     names, texts = model.candidates(train_texts + eval_texts)

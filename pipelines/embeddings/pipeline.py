@@ -39,17 +39,13 @@ def create_pipeline(
         schema=schema_gen.outputs["schema"],
         preprocessing_fn="pipelines.embeddings.preprocessing.preprocessing_fn",
     )
-    trainer = stages.train(
-        run_fn="pipelines.embeddings.model.run_fn",
+    judged = stages.train_and_judge(
+        RankingEvaluator,
         examples=examples,
+        run_fn="pipelines.embeddings.model.run_fn",
         transform=transform,
         schema=schema_gen.outputs["schema"],
         train_config=train_config,
-    )
-    judged = stages.judge_and_push(
-        RankingEvaluator,
-        examples=examples,
-        model=trainer.outputs["model"],
         serving_model_dir=serving_model_dir,
         compare_with_baseline=eval_config.compare_with_baseline,
         train_mode=train_config.train_mode,
@@ -67,7 +63,6 @@ def create_pipeline(
             example_validator,
             *gates,
             transform,
-            trainer,
             *judged,
         ],
         metadata_path=metadata_path,

@@ -37,18 +37,13 @@ def create_pipeline(
         schema=schema_gen.outputs["schema"],
         preprocessing_fn="pipelines.language_model.preprocessing.preprocessing_fn",
     )
-    trainer = stages.train(
-        run_fn="pipelines.language_model.model.run_fn",
+    judged = stages.train_and_judge(
+        LanguageModelEvaluator,
         examples=examples,
+        run_fn="pipelines.language_model.model.run_fn",
         transform=transform,
         schema=schema_gen.outputs["schema"],
         train_config=train_config,
-    )
-
-    judged = stages.judge_and_push(
-        LanguageModelEvaluator,
-        examples=examples,
-        model=trainer.outputs["model"],
         serving_model_dir=serving_model_dir,
         compare_with_baseline=eval_config.compare_with_baseline,
         max_bpc=eval_config.max_bpc,
@@ -66,7 +61,6 @@ def create_pipeline(
             example_validator,
             validation_gate,
             transform,
-            trainer,
             *judged,
         ],
         metadata_path=metadata_path,

@@ -43,18 +43,13 @@ def create_pipeline(
         schema=schema_gen.outputs["schema"],
         preprocessing_fn="pipelines.segmentation.preprocessing.preprocessing_fn",
     )
-    trainer = stages.train(
-        run_fn="pipelines.segmentation.model.run_fn",
+    judged = stages.train_and_judge(
+        SegmentationEvaluator,
         examples=examples,
+        run_fn="pipelines.segmentation.model.run_fn",
         transform=transform,
         schema=schema_gen.outputs["schema"],
         train_config=train_config,
-    )
-
-    judged = stages.judge_and_push(
-        SegmentationEvaluator,
-        examples=examples,
-        model=trainer.outputs["model"],
         serving_model_dir=serving_model_dir,
         compare_with_baseline=eval_config.compare_with_baseline,
         min_mean_iou=eval_config.min_mean_iou,
@@ -71,7 +66,6 @@ def create_pipeline(
             example_validator,
             validation_gate,
             transform,
-            trainer,
             *judged,
         ],
         metadata_path=metadata_path,

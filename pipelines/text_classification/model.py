@@ -2,11 +2,9 @@
 
 import dataclasses
 import os
-import sys
 
 import keras
 import numpy as np
-import tensorflow as tf
 import tensorflow_transform as tft
 
 from components.label_check import labels
@@ -19,22 +17,10 @@ from serving.text_export import TextClassifierExport
 
 def load_split(file_pattern, tft_output):
     """(texts [N] bytes, label ids [N] int64) of a split: raw tf.Examples through the Transform graph."""
-    files = tf.io.gfile.glob(file_pattern)
-    raw_spec = tft_output.raw_feature_spec()
-    tft_layer = tft_output.transform_features_layer()
-
-    def transform(serialized):
-        transformed = tft_layer(tf.io.parse_example(serialized, raw_spec))
-        return tf.reshape(transformed[features.TEXT_XF_KEY], [-1]), transformed[features.LABEL_XF_KEY]
-
-    texts, labels = [], []
-    dataset = tf.data.TFRecordDataset(files, compression_type="GZIP").batch(4096).map(transform)
-    for batch_texts, batch_labels in dataset:
-        texts.append(batch_texts.numpy())
-        labels.append(batch_labels.numpy())
-    if not texts:
-        raise ValueError(f"no examples in {file_pattern}")
-    return np.concatenate(texts), np.concatenate(labels).astype(np.int64)
+    columns = training.transformed_columns(
+        file_pattern, tft_output, (features.TEXT_XF_KEY, features.LABEL_XF_KEY)
+    )
+    return columns[features.TEXT_XF_KEY], columns[features.LABEL_XF_KEY].astype(np.int64)
 
 
 # --model -> the model class and its constructor arguments, each from the TrainConfig field named.
@@ -51,7 +37,7 @@ MODELS = {
 
 
 def build_model(config, texts, labels, num_classes):
-    """The compiled model --model names, its vocabulary from `texts`, and its extra fit callbacks."""
+    """The compiled model --model names, its vocabulary from `texts`."""
     model_class, arguments = MODELS[config.model]
     model = model_class.from_texts(
         texts,
@@ -62,10 +48,10 @@ def build_model(config, texts, labels, num_classes):
     )
     if config.model == "fasttext":
         model.compile(optimizer=config.optimizer)  # fastText's recipe: a linear decay that fit sets up
-        return model, []
+        return model
     optimizer = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD}[config.optimizer](config.lr)
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model, [training.cosine_decay(config.lr, config.epochs)]
+    return model
 
 
 def run_fn(fn_args):
@@ -86,27 +72,16 @@ def run_fn(fn_args):
         flush=True,
     )
 
-    model, callbacks = build_model(config, train_texts, train_labels, num_classes)
-
-    epoch_timer = training.EpochTimer()
-    history = model.fit(
+    model = build_model(config, train_texts, train_labels, num_classes)
+    training.fit_and_record(
+        model,
         train_texts,
-        train_labels,
+        (eval_texts, eval_labels),
+        y=train_labels,
         batch_size=config.batch_size,
         epochs=config.epochs,
-        validation_data=(eval_texts, eval_labels),
-        verbose=1 if sys.stdout.isatty() else 2,
-        callbacks=[
-            keras.callbacks.TensorBoard(log_dir=os.path.join(fn_args.model_run_dir, "tensorboard")),
-            *callbacks,
-            epoch_timer,
-        ],
-    )
-
-    training.record_history(
-        fn_args.model_run_dir,
-        history.history,
-        epoch_timer.seconds,
+        learning_rate=config.lr if config.model == "lstm" else None,  # fastText decays its rate itself
+        run_dir=fn_args.model_run_dir,
         extra={
             "config": dataclasses.asdict(config),
             "vocabulary_size": model.preprocessor.num_words,
