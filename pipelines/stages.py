@@ -122,14 +122,16 @@ def idx_images(*, data_root, image_shape):
     return [example_gen, schema_gen, statistics_gen, example_validator, validation_gate, transform]
 
 
-def train(*, run_fn, examples, transform, schema, train_config):
+def train(*, run_fn, examples, transform, schema, train_config, eval_split=None):
     """Trainer of the `run_fn` module function on raw examples and the transform graph; `train_config`
-    (a dataclass) travels as its custom_config."""
+    (a dataclass) travels as its custom_config. `eval_split` replaces the `eval` split as the one
+    run_fn gets as `eval_files`."""
     return tfx.components.Trainer(
         run_fn=run_fn,
         examples=examples,
         transform_graph=transform.outputs["transform_graph"],
         schema=schema,
+        eval_args=tfx.proto.EvalArgs(splits=[eval_split]) if eval_split else None,
         custom_config=dataclasses.asdict(train_config),
     )
 
@@ -174,14 +176,21 @@ def train_and_judge(
     train_config,
     serving_model_dir,
     compare_with_baseline,
+    train_examples=None,
     **parameters,
 ):
     """`train`, then a custom evaluator (`evaluator_class` with `examples`, the Trainer's model, the latest
     blessed model when `compare_with_baseline`, and its own `parameters`) under the id "Evaluator", as
-    runs, reports and summaries look it up; then serve_check_and_push. Returns [trainer, resolver (if
-    any), evaluator, infra validator, pusher]."""
+    runs, reports and summaries look it up; then serve_check_and_push. The Trainer reads
+    `train_examples` (its train split, also as its eval split) when given, else `examples`. Returns
+    [trainer, resolver (if any), evaluator, infra validator, pusher]."""
     trainer = train(
-        run_fn=run_fn, examples=examples, transform=transform, schema=schema, train_config=train_config
+        run_fn=run_fn,
+        examples=examples if train_examples is None else train_examples,
+        transform=transform,
+        schema=schema,
+        train_config=train_config,
+        eval_split=None if train_examples is None else "train",
     )
     model = trainer.outputs["model"]
     baseline = latest_blessed_model() if compare_with_baseline else None

@@ -35,6 +35,7 @@ PIPELINES = {
     "language_model": "pipelines.language_model.entry",
     "segmentation": "pipelines.segmentation.entry",
     "embeddings": "pipelines.embeddings.entry",
+    "word_embeddings": "pipelines.word_embeddings.entry",
 }
 
 # Beam's in-process runner: fast and stable for one machine. Any --beam-args

@@ -205,3 +205,19 @@ def load(path, data_format, classes=None):
     """(labels, texts) of the good rows of a file, for notebooks and benchmarks."""
     rows = [r for r in read_rows(path, data_format, classes) if r.problem is None]
     return [r.label for r in rows], [r.text for r in rows]
+
+
+def check_folder(folder, data_format="auto", labelled=False):
+    """Raises TextFormatError unless `folder` holds a train and an eval file with usable records in
+    `data_format` (`auto`: told from the train file), with labels when `labelled`."""
+    try:
+        splits = find_splits(folder)
+        if data_format == "auto":
+            data_format = detect_format(splits["train"])
+        if labelled and data_format == "lines":
+            raise TextFormatError("the task needs labels; `lines` has none")
+        for split, path in splits.items():
+            if next((row for row in read_rows(path, data_format) if row.problem is None), None) is None:
+                raise TextFormatError(f"{path} holds no usable records; the {split} split needs some")
+    except OSError as e:
+        raise TextFormatError(str(e)) from None

@@ -1,6 +1,7 @@
 """Hierarchical softmax over a Huffman tree of the class frequencies (Morin & Bengio 2005; fastText)."""
 
 import dataclasses
+import heapq
 
 import keras
 import numpy as np
@@ -40,12 +41,27 @@ class HuffmanTree:
         return np.array([len(self.path(c)) for c in range(self.num_classes)])
 
 
-def huffman_tree(counts):
-    """Builds fastText's Huffman tree over class `counts` (any order; ties keep class order)."""
+TIE_BREAKS = ("word2vec", "gensim")
+
+
+def huffman_tree(counts, tie_break="word2vec"):
+    """Builds a Huffman tree over class `counts` (any order; ties keep class order).
+
+    `tie_break` decides merges among equal counts, which shapes the tree (code
+    lengths are the same): `"word2vec"` is word2vec C's and fastText's two-queue
+    merge (an inner node before a class, tied classes from the last); `"gensim"`
+    is gensim's `heapq` merge on counts alone (ties fall where the heap's sifting
+    puts them), the first node popped taking the right branch (gensim's code 0,
+    probability `sigmoid(z)`): with gensim's vocabulary order, gensim's very tree.
+    """
     counts = np.asarray(counts, dtype=np.float64)
     num_classes = len(counts)
     if num_classes < 2:
         raise ValueError(f"a hierarchical softmax needs at least 2 classes, got {num_classes}.")
+    if tie_break not in TIE_BREAKS:
+        raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}.")
+    if tie_break == "gensim":
+        return _heap_tree(counts)
     # fastText expects its labels sorted by decreasing count; leaf slots follow that order.
     order = np.argsort(-counts, kind="stable")
     size = 2 * num_classes - 1
@@ -75,6 +91,36 @@ def huffman_tree(counts):
     return HuffmanTree(left=relabel(left), right=relabel(right), parent=new_parent, counts=new_counts)
 
 
+class _ByCount:
+    """A heap entry ordered by count alone: ties fall where heapq's sifting puts them, as in gensim."""
+
+    __slots__ = ("count", "node")
+
+    def __init__(self, count, node):
+        self.count, self.node = count, node
+
+    def __lt__(self, other):
+        return self.count < other.count
+
+
+def _heap_tree(counts):
+    """gensim's `_build_heap`: heapify the classes, then merge the two smallest until one is left."""
+    num_classes = len(counts)
+    size = 2 * num_classes - 1
+    left, right, parent = (np.full(size, -1, np.int64) for _ in range(3))
+    node_counts = np.empty(size)
+    node_counts[:num_classes] = counts
+    heap = [_ByCount(count, c) for c, count in enumerate(counts)]
+    heapq.heapify(heap)
+    for node in range(num_classes, size):
+        first, second = heapq.heappop(heap), heapq.heappop(heap)
+        right[node], left[node] = first.node, second.node
+        parent[first.node] = parent[second.node] = node
+        node_counts[node] = first.count + second.count
+        heapq.heappush(heap, _ByCount(node_counts[node], node))
+    return HuffmanTree(left=left, right=right, parent=parent, counts=node_counts)
+
+
 @keras.saving.register_keras_serializable(package="keras_models")
 class HierarchicalSoftmax(keras.layers.Layer):
     """Class probabilities from a hidden vector through a Huffman tree of binary decisions.
@@ -94,6 +140,7 @@ class HierarchicalSoftmax(keras.layers.Layer):
         class_counts: list of `num_classes` frequencies (e.g. training label
             counts). `None` builds the tree as for equal counts.
         kernel_initializer: initializer of the node vectors.
+        tie_break: `"word2vec"` or `"gensim"`: how `huffman_tree` merges equal counts.
 
     Example:
 
@@ -107,7 +154,9 @@ class HierarchicalSoftmax(keras.layers.Layer):
     ```
     """
 
-    def __init__(self, num_classes, class_counts=None, kernel_initializer="zeros", **kwargs):
+    def __init__(
+        self, num_classes, class_counts=None, kernel_initializer="zeros", tie_break="word2vec", **kwargs
+    ):
         super().__init__(**kwargs)
         self.num_classes = int(num_classes)
         counts = [1] * self.num_classes if class_counts is None else [float(c) for c in class_counts]
@@ -115,7 +164,8 @@ class HierarchicalSoftmax(keras.layers.Layer):
             raise ValueError(f"class_counts has {len(counts)} entries for num_classes={num_classes}.")
         self.class_counts = None if class_counts is None else counts
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.tree = huffman_tree(counts)
+        self.tie_break = tie_break
+        self.tree = huffman_tree(counts, tie_break)
         paths = [self.tree.path(c) for c in range(self.num_classes)]
         depth = max(len(p) for p in paths)
         nodes = np.zeros((self.num_classes, depth), np.int32)
@@ -142,6 +192,27 @@ class HierarchicalSoftmax(keras.layers.Layer):
         log_probs = ops.sum(ops.log_sigmoid(on_path * signs) * ops.abs(signs), axis=-1)
         return ops.exp(log_probs)
 
+    def paths(self, labels):
+        """(nodes int32 [..., depth], signs float32 [..., depth]) of each label's path, leaf to root.
+
+        Node `j` is the kernel's column `j`; the sign is +1 where the path goes
+        right (probability `sigmoid(z)`), -1 where it goes left, 0 past its end.
+        """
+        nodes = ops.take(ops.convert_to_tensor(self._path_nodes), labels, axis=0)
+        return nodes, ops.take(ops.convert_to_tensor(self._path_signs), labels, axis=0)
+
+    def path_log_likelihood(self, hidden, labels):
+        """log p(label | hidden) [B] from the label's path alone (depth dot products, not C - 1).
+
+        Equals `log(self(hidden))[b, labels[b]]`; word2vec's and fastText's `hs`
+        objective for one target.
+        """
+        nodes, signs = self.paths(labels)
+        vectors = ops.take(ops.transpose(self.kernel), nodes, axis=0)  # [B, depth, d]
+        logits = ops.einsum("bd,bkd->bk", hidden, vectors)
+        signs = ops.cast(signs, logits.dtype)
+        return ops.sum(ops.log_sigmoid(logits * signs) * ops.abs(signs), axis=-1)
+
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.num_classes)
 
@@ -152,6 +223,7 @@ class HierarchicalSoftmax(keras.layers.Layer):
                 "num_classes": self.num_classes,
                 "class_counts": self.class_counts,
                 "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+                "tie_break": self.tie_break,
             }
         )
         return config

@@ -2,95 +2,20 @@
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-from keras_models.text import fasttext_data
-from keras_models.text.fasttext import _checked_labels
-from keras_models.text.fasttext_preprocessor import (
-    FastTextPreprocessor,
-    build_vocabulary,
-    map_batches,
-    text_batches,
+from keras_models.text.raw_text import (  # the preprocessor and embeddings_from_word_vectors: also from here
+    PADDING,
+    RawTextInputs,
+    WordSequencePreprocessor,
+    embeddings_from_word_vectors,
+    word_classifier_from_texts,
 )
 
-PADDING = 0  # the id of padding; word i of the vocabulary has id i + 1
+__all__ = ["PADDING", "LSTMClassifier", "WordSequencePreprocessor", "embeddings_from_word_vectors"]
 
 
 @keras.saving.register_keras_serializable(package="keras_models")
-class WordSequencePreprocessor(FastTextPreprocessor):
-    """Raw strings -> word ids `[N, max_length]` int64, right-padded with 0.
-
-    fastText's tokenization (`FastTextPreprocessor` with unigrams: normalize,
-    split on whitespace, `</s>` ending each text), word `i` of `vocabulary`
-    mapped to `i + 1` and unknown words dropped; texts longer than
-    `max_length` known words keep their first `max_length`.
-
-    Args:
-        vocabulary: list of str (see `build_vocabulary`).
-        max_length: int. Length of every output row.
-        lowercase: bool. ASCII lowercasing.
-        split_punctuation: bool. fastText's punctuation handling.
-
-    Example:
-
-    ```python
-    import tensorflow as tf
-    from keras_models.sequence.lstm_classifier import WordSequencePreprocessor
-
-    layer = WordSequencePreprocessor(["</s>", "the", "cat"], max_length=5)
-    assert layer(tf.constant(["The cat, the dog"])).numpy().tolist() == [[2, 3, 2, 1, 0]]
-    ```
-    """
-
-    def __init__(self, vocabulary, max_length=128, lowercase=True, split_punctuation=True, **kwargs):
-        super().__init__(vocabulary, lowercase=lowercase, split_punctuation=split_punctuation, **kwargs)
-        if int(max_length) < 1:
-            raise ValueError(f"max_length must be at least 1, got {max_length}.")
-        self.max_length = int(max_length)
-
-    @property
-    def num_ids(self):
-        """Rows the embedding table needs: padding, then the words."""
-        return self.num_words + 1
-
-    def padded_ids(self, texts):
-        """[N] strings -> [N, max_length] int64 word ids (plain TensorFlow ops: usable in threads)."""
-        ids = self.ragged_ids(texts)[:, : self.max_length] + 1
-        return ids.to_tensor(PADDING, shape=[None, self.max_length])
-
-    def call(self, texts):
-        return self.padded_ids(texts)
-
-    def compute_output_spec(self, texts):
-        return keras.KerasTensor((texts.shape[0], self.max_length), dtype="int64")
-
-    def get_config(self):
-        config = super().get_config()
-        del config["word_ngrams"], config["buckets"]
-        config["max_length"] = self.max_length
-        return config
-
-
-def embeddings_from_word_vectors(vocabulary, word_vectors, seed=None):
-    """A [len(vocabulary), d] float32 matrix: each word's vector, random rows for words it lacks.
-
-    `word_vectors`: a mapping word -> vector of size d (e.g. word2vec or GloVe
-    read into a dict). A missing word's row is normal with the vectors' own
-    standard deviation.
-    """
-    vectors = np.asarray(list(word_vectors.values()), np.float32)
-    if vectors.ndim != 2 or not len(vectors):
-        raise ValueError("word_vectors must map words to vectors of one size.")
-    rng = np.random.default_rng(seed)
-    matrix = rng.normal(0.0, vectors.std(), (len(vocabulary), vectors.shape[1])).astype(np.float32)
-    for i, word in enumerate(vocabulary):
-        if word in word_vectors:
-            matrix[i] = word_vectors[word]
-    return matrix
-
-
-@keras.saving.register_keras_serializable(package="keras_models")
-class LSTMClassifier(keras.Model):
+class LSTMClassifier(RawTextInputs, keras.Model):
     """Text classifier: word embeddings, a (bidirectional) LSTM over the words, a softmax.
 
     The model maps padded word ids `[N, T]` (0 = padding, masked) from its
@@ -212,41 +137,7 @@ class LSTMClassifier(keras.Model):
         vector) gives the initial embeddings of the words it has (see
         `embeddings_from_word_vectors`); other keyword arguments go to the constructor.
         """
-        if labels is not None:
-            labels = _checked_labels(labels, len(texts), num_classes)
-            num_classes = num_classes or int(labels.max()) + 1
-        if num_classes is None:
-            raise ValueError("pass labels or num_classes.")
-        vocabulary = build_vocabulary(
-            texts, min_count, kwargs.get("lowercase", True), kwargs.get("split_punctuation", True)
-        )
-        if word_vectors is not None:
-            kwargs["embeddings"] = embeddings_from_word_vectors(vocabulary, word_vectors)
-        return cls(vocabulary=vocabulary, num_classes=num_classes, **kwargs)
-
-    def word_ids(self, texts):
-        """[N] raw strings -> [N, max_length] int64 NumPy word ids, tokenized on all cores."""
-        if len(texts) == 0:
-            raise ValueError("got no texts; pass at least one string.")
-        return tf.concat(map_batches(self.preprocessor.padded_ids, text_batches(texts, 8192)), 0).numpy()
-
-    def _ids(self, x, y=None):
-        """(word ids, checked labels) for raw strings `x`; (x, y) unchanged otherwise."""
-        if not fasttext_data.is_text(x):
-            return x, y
-        return self.word_ids(x), None if y is None else _checked_labels(y, len(x), self.num_classes)
-
-    def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
-        """Keras fit; raw strings `x` (and in `validation_data`) are tokenized first."""
-        if isinstance(validation_data, (tuple, list)):
-            validation_data = (*self._ids(*validation_data[:2]), *validation_data[2:])
-        return super().fit(*self._ids(x, y), *args, validation_data=validation_data, **kwargs)
-
-    def evaluate(self, x=None, y=None, *args, **kwargs):
-        return super().evaluate(*self._ids(x, y), *args, **kwargs)
-
-    def predict(self, x, *args, **kwargs):
-        return super().predict(self._ids(x)[0], *args, **kwargs)
+        return word_classifier_from_texts(cls, texts, labels, num_classes, min_count, word_vectors, **kwargs)
 
     def get_config(self):
         return {

@@ -114,16 +114,10 @@ def check_files(path, layout, train_mode):
     from components.text_example_gen import formats
 
     try:
-        splits = formats.find_splits(path)
-        if layout == "auto":
-            layout = formats.detect_format(splits["train"])
-        if train_mode == 0 and layout == "lines":
-            raise formats.TextFormatError("--train-mode 0 needs labels; `lines` has none")
-        for split, file in splits.items():
-            if next((r for r in formats.read_rows(file, layout) if r.problem is None), None) is None:
-                raise formats.TextFormatError(f"{file} holds no usable records; the {split} split needs some")
-    except (formats.TextFormatError, OSError) as e:
-        raise DataError(f"--data {path}: {e}. {_DATA_HELP[0].upper()}{_DATA_HELP[1:]}.") from None
+        formats.check_folder(path, layout, labelled=train_mode == 0)
+    except formats.TextFormatError as e:
+        message = str(e).replace("the task needs labels", "--train-mode 0 needs labels")
+        raise DataError(f"--data {path}: {message}. {_DATA_HELP[0].upper()}{_DATA_HELP[1:]}.") from None
 
 
 def check_data(path):

@@ -29,17 +29,24 @@ def load_split(file_pattern, tft_output):
     return decoded[features.TEXT_XF_KEY], decoded.get(features.LABEL_XF_KEY)
 
 
-def vocabulary(tft_output, min_count):
-    """Transform's words seen at least `min_count` times in the train split, most frequent first."""
-    words = []
+def vocabulary_counts(tft_output, min_count):
+    """(words, counts): Transform's words seen at least `min_count` times in the train split, most
+    frequent first, and their counts."""
+    words, counts = [], []
     for line in tft_output.vocabulary_by_name(features.WORD_VOCABULARY):
         count, _, word = line.partition(b" ")
         if int(count) >= min_count:
             try:
                 words.append(word.decode("utf-8"))
+                counts.append(int(count))
             except UnicodeDecodeError:
                 pass  # the model's preprocessor drops what it cannot look up
-    return words
+    return words, counts
+
+
+def vocabulary(tft_output, min_count):
+    """Transform's words seen at least `min_count` times in the train split, most frequent first."""
+    return vocabulary_counts(tft_output, min_count)[0]
 
 
 class RankingHistory(keras.callbacks.Callback):

@@ -136,6 +136,26 @@ def test_model_lstm_trains_an_lstm_that_serves_raw_strings(tmp_path):
     )
 
 
+def test_model_naive_bayes_counts_once_and_serves_raw_strings(tmp_path):
+    output_dir = tmp_path / "out"
+    # Multinomial naive Bayes on the 400-row fixture: ~0.8 (chance 0.25), fitted by one closed-form count.
+    result = _run(SMALL, output_dir, "--model", "naive_bayes", "--alpha", 0.5, "--min-accuracy", 0.7)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "MultinomialNaiveBayes: 400 train / 120 eval texts, 4 classes" in result.stdout
+    summary = json.loads((output_dir / "summary.json").read_text())
+    assert summary["model"] == "naive_bayes" and summary["blessed"] and summary["metrics"]["accuracy"] >= 0.7
+    assert len(summary["epoch_seconds"]) == 1 and "blessed, pushed" in result.stdout.strip().splitlines()[-1]
+    pushed = pathlib.Path(summary["pushed_model"])
+    assert pushed.parent == output_dir / "serving" / "naive_bayes"
+    labels, texts = formats.load(str(SMALL / "dev.csv"), "ag_news", CLASSES)
+    top = tf.saved_model.load(str(pushed)).signatures["classify_text"](text=tf.constant(texts))
+    names = top["labels"].numpy().astype(str)
+    assert names.shape == (len(texts), 3) and set(names.ravel()) <= set(CLASSES)
+    # The evaluator's accuracy is the served model's.
+    accuracy = float(np.mean(names[:, 0] == np.array(labels)))
+    assert accuracy == pytest.approx(summary["metrics"]["accuracy"], abs=1e-6)
+
+
 def test_too_many_bad_rows_stop_the_run_naming_the_counts(tmp_path):
     data = _copy_with_bad_rows(tmp_path, 40)  # 10 % of the train split
     output_dir = tmp_path / "out"

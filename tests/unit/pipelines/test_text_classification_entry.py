@@ -101,8 +101,33 @@ def test_given_flags_win_over_the_models_defaults(argv, expected):
             "--units applies to --model lstm only; leave it out with --model fasttext",
         ),
         (("--no-bidirectional",), "--bidirectional applies to --model lstm only"),
-        (("--mixed-precision", "float16"), "--mixed-precision applies to --model lstm only"),
+        (
+            ("--mixed-precision", "float16"),
+            "--mixed-precision applies to --model lstm, kimcnn or charcnn only; "
+            "leave it out with --model fasttext",
+        ),
         (("--model", "lstm", "--dropout", 1), "--dropout must be below 1"),
+        (
+            ("--model", "naive_bayes", "--epochs", 2, "--lr", 0.1, "--alpha", 0.5),
+            "--epochs, --lr applies to --model fasttext, lstm, kimcnn or charcnn only; leave it out with "
+            "--model naive_bayes",
+        ),
+        (
+            ("--model", "charcnn", "--dim", 8, "--kim-variant", "static"),
+            "--dim applies to --model fasttext, lstm or kimcnn only; "
+            "--kim-variant applies to --model kimcnn only",
+        ),
+        (
+            ("--model", "charcnn", "--max-length", 122),
+            "--max-length must be at least 123 for --model charcnn",
+        ),
+        (("--model", "kimcnn", "--max-length", 4), "--max-length must be at least 5 for --model kimcnn"),
+        (("--alpha", 0.5), "--alpha applies to --model naive_bayes only; leave it out with --model fasttext"),
+        (("--model", "kimcnn", "--word-vectors", "v.txt"), "--kim-variant rand does not use"),
+        (
+            ("--model", "kimcnn", "--kim-variant", "static", "--word-vectors", "missing.txt"),
+            "--word-vectors missing.txt: cannot read it",
+        ),
     ],
 )
 def test_flags_of_the_other_model_are_usage_errors(argv, expected, capsys, tmp_path):
@@ -119,8 +144,51 @@ def test_help_names_each_models_defaults(capsys):
     with pytest.raises(SystemExit):
         cli.main(["run", "text_classification", "--help"])
     out = " ".join(capsys.readouterr().out.split())
-    assert "--model {fasttext,lstm}" in out and "default 5 (fasttext), 4 (lstm)" in out
-    assert "(--model lstm only; default 64)" in out
+    assert "--model {fasttext,lstm,kimcnn,charcnn,naive_bayes}" in out
+    assert "default 5 (fasttext), 4 (lstm), 6 (kimcnn), 10 (charcnn)" in out
+    assert "(--model lstm only; default 64)" in out and "(--model naive_bayes only; default 1.0)" in out
+    assert "(--model lstm, kimcnn or charcnn only; default 64 (lstm), 64 (kimcnn), 1014 (charcnn))" in out
+    assert "--kim-variant {rand,static,non-static,multichannel}" in out and "--char-size {small,large}" in out
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (
+            ("--model", "kimcnn"),
+            {"kim_variant": "rand", "dim": 300, "max_length": 64, "dropout": 0.5, "word_vectors": None},
+        ),
+        (
+            ("--model", "charcnn"),
+            {"char_size": "small", "max_length": 1014, "batch_size": 128, "optimizer": "adam", "epochs": 10},
+        ),
+        (
+            ("--model", "charcnn", "--char-size", "large", "--max-length", 512),
+            {"char_size": "large", "max_length": 512},
+        ),
+        (("--model", "naive_bayes"), {"alpha": 1.0, "epochs": 1}),
+        (("--model", "naive_bayes", "--alpha", 0.1), {"alpha": 0.1}),
+    ],
+    ids=["kimcnn", "charcnn", "charcnn-large", "naive_bayes", "naive_bayes-alpha"],
+)
+def test_the_new_models_defaults_and_flags(argv, expected):
+    args = _parse("--data", FIXTURES / "ag_news_small", *argv)
+    entry.check_args(args)
+    config = entry.train_config(args)
+    assert config.model == args.model and {key: getattr(config, key) for key in expected} == expected
+
+
+def test_word_vectors_flag_takes_a_word2vec_file_as_an_absolute_path(tmp_path, monkeypatch):
+    (tmp_path / "vectors.txt").write_text("2 3\nthe 0.1 0.2 0.3\ncat 1 2 3\n")
+    (tmp_path / "words.txt").write_text("the cat sat\non the mat\n")
+    monkeypatch.chdir(tmp_path)
+    args = _parse("--model", "kimcnn", "--kim-variant", "multichannel", "--word-vectors", "vectors.txt")
+    entry.check_args(args)
+    config = entry.train_config(args)
+    assert config.kim_variant == "multichannel" and config.word_vectors == str(tmp_path / "vectors.txt")
+    args = _parse("--model", "kimcnn", "--kim-variant", "static", "--word-vectors", "words.txt")
+    with pytest.raises(ValueError, match="--word-vectors words.txt: expected a word2vec text file"):
+        entry.check_args(args)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""CooccurrenceGen: GloVe's weighted word co-occurrence counts, aggregated with Beam."""

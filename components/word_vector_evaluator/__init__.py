@@ -1,0 +1,1 @@
+"""WordVectorEvaluator: word benchmarks (and doc2vec's document retrieval) through the served model."""
