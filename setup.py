@@ -8,7 +8,7 @@ setup(
     description=__doc__,
     python_requires=">=3.11",
     packages=find_packages(include=["keras_models*", "components*", "pipelines*", "serving*", "tools*"]),
-    package_data={"components": ["*/*.pbtxt"]},
+    package_data={"components": ["*/*.pbtxt"], "keras_models": ["text/word_benchmarks/*"]},
     install_requires=[
         # The pinned, tested versions live in constraints.txt.
         "tfx==1.16.0",
@@ -25,7 +25,8 @@ setup(
         # `dlsuite data fetch` (online: TFDS downloads at run time; tests use its offline mock_data).
         "data": ["tensorflow-datasets==4.9.*"],
         # tools/bench/serving_transport.py: our REST transport against uvicorn's.
-        "bench": ["uvicorn", "httptools"],
+        # tools/bench/word2vec_vs_gensim.py: gensim 4 side by side (and its KeyedVectors evaluators).
+        "bench": ["uvicorn", "httptools", "gensim>=4.3,<4.4"],
         # --beam-cluster local-dask[:N] (Beam's DaskRunner on dask.distributed).
         "dask": ["apache-beam[dask]==2.59.*"],
         # dlsuite compile NAME --kubeflow OUT.json (TFX's KubeflowV2DagRunner; kfp's loader in the tests).

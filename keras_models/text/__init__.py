@@ -10,6 +10,7 @@ from keras_models.text.kim_cnn import KimCNN
 from keras_models.text.naive_bayes import MultinomialNaiveBayes
 from keras_models.text.starspace import StarSpace
 from keras_models.text.word2vec import Word2Vec
+from keras_models.text.word_vectors import WordLookup, corpus_tokens
 
 __all__ = [
     "CharCNN",
@@ -21,6 +22,8 @@ __all__ = [
     "MultinomialNaiveBayes",
     "StarSpace",
     "Word2Vec",
+    "WordLookup",
     "build_vocabulary",
+    "corpus_tokens",
     "normalize",
 ]

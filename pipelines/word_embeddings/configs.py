@@ -24,7 +24,9 @@ class DataConfig:
 class TrainConfig:
     """What Trainer's run_fn needs; travels as Trainer's custom_config.
 
-    gensim's knob names and defaults for word2vec and doc2vec; GloVe's own for its fields.
+    gensim's knob names and defaults for word2vec and doc2vec (but PV-DBOW, the faster mode, which the
+    pipeline's figures were measured with; PV-DM classifies AG News better: BENCHMARKS.md), GloVe's own
+    for its fields.
     """
 
     model: str = DEFAULT_MODEL

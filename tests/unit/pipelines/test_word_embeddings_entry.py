@@ -22,7 +22,13 @@ def _parse(*argv):
 def test_defaults_are_gensims_and_glove_takes_its_papers_window_and_epochs():
     config = entry.train_config(_parse())
     assert config == configs.TrainConfig()
-    assert (config.dim, config.window, config.negative, config.sample, config.min_count) == (100, 5, 5, 1e-3, 5)
+    assert (config.dim, config.window, config.negative, config.sample, config.min_count) == (
+        100,
+        5,
+        5,
+        1e-3,
+        5,
+    )
     glove = entry.train_config(_parse("--model", "glove", "--x-max", 50))
     assert (glove.window, glove.epochs, glove.x_max) == (10, 25, 50.0)
     assert entry.train_config(_parse("--model", "glove", "--window", 4)).window == 4
