@@ -136,6 +136,7 @@ def test_model_lstm_trains_an_lstm_that_serves_raw_strings(tmp_path):
     )
 
 
+@pytest.mark.slow  # for make test's time; the model serving raw strings: tests/unit/.../test_naive_bayes.py
 def test_model_naive_bayes_counts_once_and_serves_raw_strings(tmp_path):
     output_dir = tmp_path / "out"
     # Multinomial naive Bayes on the 400-row fixture: ~0.8 (chance 0.25), fitted by one closed-form count.
