@@ -108,3 +108,13 @@ def add_baseline_argument(parser):
         help="bless on the thresholds alone, without comparing with the latest blessed model in "
         "--output-dir (for a run whose labels or data differ from that model's)",
     )
+
+
+def default_help(flag, config, overrides, where="{}"):
+    """'default 5' or 'default 5, 25 (glove)': `flag`'s field in `config` (a dataclass instance), and
+    the values `overrides` ({key: {field: value}}) give it, each key shown through `where`."""
+    field = flag[2:].replace("-", "_")
+    departures = "".join(
+        f", {values[field]} ({where.format(key)})" for key, values in overrides.items() if field in values
+    )
+    return f"default {getattr(config, field)}{departures}"

@@ -80,11 +80,8 @@ def add_arguments(parser):
 
 
 def _default(flag):
-    """'default 5' or 'default 5, 20 (mode 1)': a flag's default, and where a trainMode departs from it."""
-    field = flag[2:].replace("-", "_")
-    default = getattr(configs.TrainConfig(), field)
-    modes = {mode: values[field] for mode, values in configs.MODE_DEFAULTS.items() if field in values}
-    return f"default {default}" + "".join(f", {value} (mode {mode})" for mode, value in modes.items())
+    """A flag's default, and where a trainMode departs from it."""
+    return flags.default_help(flag, configs.TrainConfig(), configs.MODE_DEFAULTS, "mode {}")
 
 
 def train_config(args):

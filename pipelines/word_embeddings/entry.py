@@ -108,11 +108,8 @@ def add_arguments(parser):
 
 
 def _default(flag):
-    """'default 5' or 'default 5, 25 (glove)': a flag's default, and where a model departs from it."""
-    field = flag[2:].replace("-", "_")
-    default = getattr(configs.TrainConfig(), field)
-    models = {model: values[field] for model, values in configs.MODEL_DEFAULTS.items() if field in values}
-    return f"default {default}" + "".join(f", {value} ({model})" for model, value in models.items())
+    """A flag's default, and where a model departs from it."""
+    return flags.default_help(flag, configs.TrainConfig(), configs.MODEL_DEFAULTS)
 
 
 def train_config(args):
