@@ -101,25 +101,34 @@ def text_examples(*, data_root, train_pattern, eval_pattern, data_config):
 IMAGE_PREPROCESSING_FN = "pipelines.image_classification.preprocessing.preprocessing_fn"  # bytes -> [0, 1]
 
 
-def idx_images(*, data_root, image_shape):
-    """What every image pipeline starts with: IdxExampleGen, the curated schema, statistics, validation
-    (with the image size check) and its gate, and the Transform (pixels -> [0, 1]) behind the gate.
+def curated_ingestion(example_gen, *, schema_file, preprocessing_fn, custom_validation_config=None):
+    """What a pipeline with its own ExampleGen starts with: the curated schema, statistics, validation and
+    its gate, and the Transform (`preprocessing_fn` a dotted path) behind the gate.
 
     Returns [example_gen, schema_gen, statistics_gen, example_validator, validation_gate, transform].
     """
-    example_gen = IdxExampleGen(input_base=data_root)
+    examples = example_gen.outputs["examples"]
     schema_gen, statistics_gen, example_validator, validation_gate = validated(
-        examples=example_gen.outputs["examples"],
-        schema_file=idx_schema.SCHEMA_FILE,
-        custom_validation_config=idx_schema.image_size_check(image_shape),
+        examples=examples, schema_file=schema_file, custom_validation_config=custom_validation_config
     )
     transform = transform_after(
         validation_gate,
-        examples=example_gen.outputs["examples"],
+        examples=examples,
         schema=schema_gen.outputs["schema"],
-        preprocessing_fn=IMAGE_PREPROCESSING_FN,
+        preprocessing_fn=preprocessing_fn,
     )
     return [example_gen, schema_gen, statistics_gen, example_validator, validation_gate, transform]
+
+
+def idx_images(*, data_root, image_shape):
+    """What every image pipeline starts with: IdxExampleGen and its `curated_ingestion` (with the image
+    size check; the Transform maps pixels to [0, 1])."""
+    return curated_ingestion(
+        IdxExampleGen(input_base=data_root),
+        schema_file=idx_schema.SCHEMA_FILE,
+        preprocessing_fn=IMAGE_PREPROCESSING_FN,
+        custom_validation_config=idx_schema.image_size_check(image_shape),
+    )
 
 
 def train(*, run_fn, examples, transform, schema, train_config, eval_split=None):

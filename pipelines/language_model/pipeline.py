@@ -24,22 +24,17 @@ def create_pipeline(
     `data_root` is a text file, a folder of them, or comma-separated paths; the eval split is the
     last `data_config.eval_fraction` of the text.
     """
-    example_gen = CorpusExampleGen(
-        input_base=data_root, window=data_config.window, eval_fraction=data_config.eval_fraction
-    )
-    examples = example_gen.outputs["examples"]
-    schema_gen, statistics_gen, example_validator, validation_gate = stages.validated(
-        examples=examples, schema_file=SCHEMA_FILE
-    )
-    transform = stages.transform_after(
-        validation_gate,
-        examples=examples,
-        schema=schema_gen.outputs["schema"],
+    ingestion = stages.curated_ingestion(
+        CorpusExampleGen(
+            input_base=data_root, window=data_config.window, eval_fraction=data_config.eval_fraction
+        ),
+        schema_file=SCHEMA_FILE,
         preprocessing_fn="pipelines.language_model.preprocessing.preprocessing_fn",
     )
+    example_gen, schema_gen, transform = ingestion[0], ingestion[1], ingestion[-1]
     judged = stages.train_and_judge(
         LanguageModelEvaluator,
-        examples=examples,
+        examples=example_gen.outputs["examples"],
         run_fn="pipelines.language_model.model.run_fn",
         transform=transform,
         schema=schema_gen.outputs["schema"],
@@ -54,15 +49,7 @@ def create_pipeline(
     return stages.local_pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=pipeline_root,
-        components=[
-            example_gen,
-            schema_gen,
-            statistics_gen,
-            example_validator,
-            validation_gate,
-            transform,
-            *judged,
-        ],
+        components=[*ingestion, *judged],
         metadata_path=metadata_path,
         beam_pipeline_args=beam_pipeline_args,
     )

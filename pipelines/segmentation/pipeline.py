@@ -24,28 +24,22 @@ def create_pipeline(
     `data_root` holds Fashion-MNIST's IDX files: train canvases are composed from `train-*`, eval
     canvases from `t10k-*` (items the model never saw), `data_config.seed` fixing them.
     """
-    example_gen = CanvasExampleGen(
-        input_base=data_root,
-        seed=data_config.seed,
-        train_canvases=data_config.train_canvases,
-        eval_canvases=data_config.eval_canvases,
-        canvas_size=features.CANVAS_SIZE,
-    )
-    examples = example_gen.outputs["examples"]
-    schema_gen, statistics_gen, example_validator, validation_gate = stages.validated(
-        examples=examples,
+    ingestion = stages.curated_ingestion(
+        CanvasExampleGen(
+            input_base=data_root,
+            seed=data_config.seed,
+            train_canvases=data_config.train_canvases,
+            eval_canvases=data_config.eval_canvases,
+            canvas_size=features.CANVAS_SIZE,
+        ),
         schema_file=SCHEMA_FILE,
+        preprocessing_fn="pipelines.segmentation.preprocessing.preprocessing_fn",
         custom_validation_config=size_check(features.CANVAS_SIZE),
     )
-    transform = stages.transform_after(
-        validation_gate,
-        examples=examples,
-        schema=schema_gen.outputs["schema"],
-        preprocessing_fn="pipelines.segmentation.preprocessing.preprocessing_fn",
-    )
+    example_gen, schema_gen, transform = ingestion[0], ingestion[1], ingestion[-1]
     judged = stages.train_and_judge(
         SegmentationEvaluator,
-        examples=examples,
+        examples=example_gen.outputs["examples"],
         run_fn="pipelines.segmentation.model.run_fn",
         transform=transform,
         schema=schema_gen.outputs["schema"],
@@ -59,15 +53,7 @@ def create_pipeline(
     return stages.local_pipeline(
         pipeline_name=pipeline_name,
         pipeline_root=pipeline_root,
-        components=[
-            example_gen,
-            schema_gen,
-            statistics_gen,
-            example_validator,
-            validation_gate,
-            transform,
-            *judged,
-        ],
+        components=[*ingestion, *judged],
         metadata_path=metadata_path,
         beam_pipeline_args=beam_pipeline_args,
     )
