@@ -36,6 +36,7 @@ PIPELINES = {
     "segmentation": "pipelines.segmentation.entry",
     "embeddings": "pipelines.embeddings.entry",
     "word_embeddings": "pipelines.word_embeddings.entry",
+    "question_answering": "pipelines.question_answering.entry",
 }
 
 # Beam's in-process runner: fast and stable for one machine. Any --beam-args

@@ -4,6 +4,7 @@ dlsuite data list
 dlsuite data fetch fashion_mnist DIR   # IDX files: dlsuite run image_classification --data DIR
 dlsuite data fetch ag_news DIR         # AG News CSV + classes.txt: dlsuite run text_classification --data DIR
 dlsuite data generate interactions DIR  # synthetic user-item lines (tools/interactions.py), offline
+dlsuite data generate babi DIR [--size 10k]  # bAbI-format tasks (keras_models/memory/babi), offline
 
 TFDS downloads at run time, so this needs network access to each data set's host
 and `pip install -e .[data]` (tensorflow-datasets). Offline, the tests drive the same
@@ -146,10 +147,17 @@ def add_commands(subparsers):
     fetch_parser.add_argument("output_dir", metavar="DIR")
     fetch_parser.set_defaults(func=cmd_fetch)
     generate_parser = actions.add_parser("generate", help="write a synthetic data set into DIR (offline)")
-    generate_parser.add_argument("name", choices=["interactions"], metavar="NAME", help="interactions")
+    generate_parser.add_argument(
+        "name", choices=["interactions", "babi"], metavar="NAME", help="interactions or babi"
+    )
     generate_parser.add_argument("output_dir", metavar="DIR")
-    for flag in ("users", "items", "clusters", "seed"):
-        generate_parser.add_argument(f"--{flag}", type=int, help="see tools/interactions.py")
+    for flag in ("users", "items", "clusters"):
+        generate_parser.add_argument(f"--{flag}", type=int, help="interactions: see tools/interactions.py")
+    generate_parser.add_argument("--seed", type=int, help="default 0")
+    generate_parser.add_argument(
+        "--size", choices=["1k", "10k"], default="1k", help="babi: training questions per task (default 1k)"
+    )
+    generate_parser.add_argument("--tasks", help="babi: comma-separated task numbers (default: all)")
     generate_parser.set_defaults(func=cmd_generate)
 
 
@@ -183,6 +191,8 @@ def cmd_fetch(args):
 
 
 def cmd_generate(args):
+    if args.name == "babi":
+        return _generate_babi(args)
     from tools import interactions
 
     flags = ("users", "items", "clusters", "seed")
@@ -195,4 +205,23 @@ def cmd_generate(args):
     sizes = ", ".join(f"{key} {value}" for key, value in summary.items())
     print(f"dlsuite data: wrote {args.name} to {args.output_dir} ({sizes})")
     print(f"  next: dlsuite run embeddings --train-mode 1 --data {args.output_dir}")
+    return 0
+
+
+def _generate_babi(args):
+    from keras_models.memory import babi
+
+    try:
+        tasks = [int(task) for task in args.tasks.split(",")] if args.tasks else None
+        if tasks and not set(tasks) <= set(babi.IMPLEMENTED):
+            raise ValueError(f"--tasks: the generator does tasks {', '.join(map(str, babi.IMPLEMENTED))}")
+    except ValueError as e:
+        print(f"dlsuite data: {e}", file=sys.stderr)
+        return 2
+    counts = babi.write_dataset(args.output_dir, size=args.size, tasks=tasks, seed=args.seed or 0)
+    print(
+        f"dlsuite data: wrote {len(counts)} bAbI-format files ({sum(counts.values()):,} questions; "
+        f"tasks {', '.join(map(str, tasks or babi.IMPLEMENTED))}, {args.size}) to {args.output_dir}"
+    )
+    print(f"  next: dlsuite run question_answering --data {args.output_dir}")
     return 0

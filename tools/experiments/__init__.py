@@ -21,6 +21,7 @@ import time
 EXPERIMENTS = {
     "degradation": "tools.experiments.degradation",
     "gradients": "tools.experiments.gradients",
+    "ntm_copy": "tools.experiments.ntm_copy",
 }
 
 DEFAULT_OUTPUT_DIR = os.path.join("runs", "experiments")

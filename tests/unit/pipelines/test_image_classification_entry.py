@@ -73,6 +73,7 @@ def test_a_flag_conflict_exits_2_before_any_work(tmp_path):
     )
 
 
+@pytest.mark.slow  # builds every zoo model (≈ 35 s); the next test checks the listing on three of them
 def test_models_lists_every_classifier_with_its_parameter_count(capsys):
     from keras_models.vision import zoo
 
@@ -82,3 +83,15 @@ def test_models_lists_every_classifier_with_its_parameter_count(capsys):
     # He et al. 2015: ResNet-20 on CIFAR-10 (32x32x3, 10 classes) has 0.27 M parameters.
     assert "ResNet v1" in rows["resnet20"] and " 271,098 " in rows["resnet20"]
     assert "plain (ResNet without shortcuts)" in rows["plain56"]
+
+
+def test_models_shows_each_classifiers_family_and_parameters(capsys, monkeypatch):
+    from keras_models.vision import zoo
+
+    monkeypatch.setattr(zoo, "MODELS", {k: zoo.MODELS[k] for k in ("lenet5", "resnet20", "plain20")})
+    assert cli.main(["models", "--input-shape", "32x32x3"]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
+    assert list(rows) == ["lenet5", "resnet20", "plain20"]
+    # He et al. 2015: ResNet-20 on CIFAR-10 (32x32x3, 10 classes) has 0.27 M parameters.
+    assert "ResNet v1" in rows["resnet20"] and " 271,098 " in rows["resnet20"]
+    assert "plain (ResNet without shortcuts)" in rows["plain20"]

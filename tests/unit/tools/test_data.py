@@ -79,7 +79,9 @@ def test_on_a_fresh_clone_without_shared_every_pipeline_runs_or_names_the_fetch_
         if default is None:
             result = run_cli("run", name, cwd=clone)
             assert result.returncode == 2, result.stderr
-            # text_classification names ag_news, language_model tiny_shakespeare
-            assert "dlsuite data fetch " in result.stderr.strip().splitlines()[-1]
+            # text_classification names ag_news, language_model tiny_shakespeare, question_answering
+            # the bAbI generator
+            last_line = result.stderr.strip().splitlines()[-1]
+            assert "dlsuite data fetch " in last_line or "dlsuite data generate " in last_line
     with pytest.raises(image_entry.DataError, match="dlsuite data fetch fashion_mnist DIR"):
         image_entry.check_data(str(tmp_path / "no-debian-package"))

@@ -1,0 +1,1 @@
+"""BabiExampleGen: bAbI-format question-answering files as one tf.Example per question."""

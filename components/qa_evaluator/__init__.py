@@ -1,0 +1,1 @@
+"""QAEvaluator: per-task error rate of a question-answering model on the eval split; a blessing."""
