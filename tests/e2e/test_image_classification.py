@@ -154,6 +154,9 @@ def test_bad_eval_data_stops_before_training_and_pushes_nothing(tmp_path, corrup
     assert not (output_dir / "serving").exists()
 
 
+# make test's time (≈ 30 s): the LeNet-5 runs above cover the pipeline; the zoo's models and the
+# training options: tests/unit/keras_models/test_cnn_zoo.py, test_training_options.py; make test-slow runs it
+@pytest.mark.slow
 def test_a_resnet_trains_with_the_course_options_and_is_pushed_under_its_name(tmp_path):
     output_dir = tmp_path / "resnet"
     result = _run(

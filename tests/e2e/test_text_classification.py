@@ -118,6 +118,9 @@ def test_pushed_model_classifies_raw_strings_as_it_serves_examples(good_run):
     assert accuracy == pytest.approx(summary["metrics"]["accuracy"], abs=1e-6)
 
 
+# make test's time (≈ 28 s): the fastText runs above cover the pipeline and classify_text; LSTMClassifier
+# on raw strings: tests/unit/keras_models/test_lstm_classifier.py; this run: make test-slow
+@pytest.mark.slow
 def test_model_lstm_trains_an_lstm_that_serves_raw_strings(tmp_path):
     output_dir = tmp_path / "out"
     # LSTMClassifier on the 400-row fixture: ~0.7 after 10 epochs, chance 0.25.
