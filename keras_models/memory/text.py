@@ -205,6 +205,13 @@ class BabiVectorizer(keras.layers.Layer):
         return config
 
 
+def memory_shape(qas, memory_limit):
+    """(memory_size, sentence_size) for `qas`: the story's last sentences up to `memory_limit` (fewer
+    when no story is that long), and the most words of any statement or question."""
+    longest = max(len(python_tokenize(s)) for qa in qas for s in (*qa.story, qa.question))
+    return min(memory_limit, max(len(qa.story) for qa in qas)), longest
+
+
 def qa_arrays(vectorizer, qas, batch_size=4096):
     """`qas` (objects with .story, .question, .answer) -> (`{"story", "question"}` NumPy ids, answer ids).
 

@@ -13,7 +13,7 @@ from components import model_info
 from components.babi_example_gen.executor import read_examples
 from keras_models.memory.entnet import EntNet
 from keras_models.memory.memn2n import HalvingSchedule, LinearStart, MemN2N
-from keras_models.memory.text import qa_arrays, tokenize
+from keras_models.memory.text import memory_shape, qa_arrays
 from pipelines import training
 from pipelines.question_answering import configs
 from serving.memory_export import MemoryExport
@@ -21,12 +21,6 @@ from serving.memory_export import MemoryExport
 
 def vocabulary(tft_output, name):
     return [word.decode("utf-8") for word in tft_output.vocabulary_by_name(name)]
-
-
-def sentence_size(qas):
-    """The most words in one statement or question of `qas`."""
-    sentences = sorted({s for qa in qas for s in qa.story} | {qa.question for qa in qas})
-    return int(tokenize(tf.constant(sentences)).row_lengths().numpy().max())
 
 
 def build_model(config, words, answers, memory_size, sentence_length):
@@ -83,8 +77,8 @@ def run_fn(fn_args):
     held_out = max(1, int(len(qas) * config.validation_fraction))
     train_qas = [qas[i] for i in order[held_out:]]
     validation_qas = [qas[i] for i in order[:held_out]]
-    memory_size = min(config.memory_size, max(len(qa.story) for qa in qas))
-    model = build_model(config, words, answers, memory_size, sentence_size(qas))
+    memory_size, sentence_length = memory_shape(qas, config.memory_size)
+    model = build_model(config, words, answers, memory_size, sentence_length)
     compile_as_the_paper(model, config)
     train_inputs, train_labels = qa_arrays(model.vectorizer, train_qas)  # once: the epochs read arrays
     validation_inputs, validation_labels = qa_arrays(model.vectorizer, validation_qas)

@@ -39,7 +39,7 @@ import tensorflow as tf  # noqa: E402
 from keras_models.memory import babi  # noqa: E402
 from keras_models.memory.entnet import EntNet  # noqa: E402
 from keras_models.memory.memn2n import HalvingSchedule, LinearStart, MemN2N  # noqa: E402
-from keras_models.memory.text import answer_token, build_vocabulary, python_tokenize, qa_arrays  # noqa: E402
+from keras_models.memory.text import answer_token, build_vocabulary, memory_shape, qa_arrays  # noqa: E402
 
 # Table 1 of Sukhbaatar et al. (2015), column "PE LS RN joint" (1k, joint training): test error %.
 PAPER_JOINT = {1: 0.0, 2: 11.4, 3: 21.9, 4: 13.4, 5: 14.4, 6: 2.8, 7: 18.3, 8: 9.3, 9: 1.9, 10: 6.5}
@@ -80,12 +80,6 @@ def hold_out(qas, share, rng):
     return [qas[i] for i in order[cut:]], [qas[i] for i in order[:cut]]
 
 
-def sizes(qas, memory_limit):
-    """(memory_size, sentence_size) that hold every sentence's words and the last `memory_limit` sentences."""
-    longest = max(len(python_tokenize(s)) for qa in qas for s in (*qa.story, qa.question))
-    return min(memory_limit, max(len(qa.story) for qa in qas)), longest
-
-
 def arrays(model, qas):
     x, y = qa_arrays(model.vectorizer, qas)
     return x, y.astype(np.int32)
@@ -109,7 +103,7 @@ def run_memn2n(args, data):
     validation = [qa for task in data for qa in split[task][1]]
     vocabulary = build_vocabulary([qa for task in data for qa in data[task][0]])
     answers = sorted({answer_token(qa.answer) for qa in train + validation})
-    memory_size, sentence_size = sizes(train + validation, 50)
+    memory_size, sentence_size = memory_shape(train + validation, 50)
     runs = []
     for repeat in range(args.repeats):
         keras.utils.set_random_seed(args.seed + repeat)
@@ -192,7 +186,7 @@ def run_entnet(args, task, parts):
     train, validation = hold_out(parts[0], 0.1, rng)
     vocabulary = build_vocabulary(parts[0])
     answers = sorted({answer_token(qa.answer) for qa in parts[0]})
-    memory_size, sentence_size = sizes(parts[0] + parts[1], 70)
+    memory_size, sentence_size = memory_shape(parts[0] + parts[1], 70)
     keras.utils.set_random_seed(args.seed)
     model = EntNet(
         vocabulary, memory_size, sentence_size, args.entnet_dim, args.entnet_slots, answers=answers

@@ -12,6 +12,7 @@ from keras_models.memory.text import (
     BabiVectorizer,
     answer_token,
     build_vocabulary,
+    memory_shape,
     python_tokenize,
     qa_arrays,
     tokenize,
@@ -119,3 +120,9 @@ def test_qa_arrays_pads_stories_of_different_lengths():
     assert x["story"].shape == (2, 3, 4) and x["question"].shape == (2, 4)
     np.testing.assert_array_equal(y, [10, 10])
     np.testing.assert_array_equal(x["story"][1, 0], [2, 3, 4, 5])
+
+
+def test_memory_shape_fits_the_longest_sentence_and_caps_the_memory():
+    qa = QA(("Mary went to the kitchen.", "John moved to the big garden."), "Where is Mary?", "kitchen")
+    assert memory_shape([qa], memory_limit=50) == (2, 6)
+    assert memory_shape([qa], memory_limit=1) == (1, 6)
