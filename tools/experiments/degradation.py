@@ -27,17 +27,13 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from keras_models.vision.resnet import ResNet
-from tools.experiments.report import Finding, Report, finite
+from tools.experiments.data import fashion_mnist_dir, load_split
+from tools.experiments.report import Finding, Report, jsonable
 
 CLAIM = (
     "With depth, a plain network's training error gets worse (an optimisation difficulty, not "
     "overfitting), while a residual network of the same depth does not degrade."
 )
-DATA_DIR = "/usr/share/datasets/fashion-mnist"  # Debian package dataset-fashion-mnist
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXTURE_DIR = os.path.join(ROOT, "tests", "fixtures", "fashion_mnist_small")
-FILES = {split: (f"{stem}-images-idx3-ubyte.gz", f"{stem}-labels-idx1-ubyte.gz") for split, stem in (
-    ("train", "train"), ("test", "t10k"))}  # fmt: skip
 MIN_MARGIN = 0.005  # differences under half a point are not told apart, however many images
 EVAL_BATCH = 500
 
@@ -57,7 +53,7 @@ class Config:
     lr_drops: tuple = (0.5, 0.75)  # fractions of the epochs after which the rate is divided by 10
     momentum: float = 0.9
     weight_decay: float = 1e-4
-    data: str = "full"  # "full": DATA_DIR; "fixture": FIXTURE_DIR when present, else DATA_DIR
+    data: str = "full"  # "full": the Debian package; "fixture": the tests' fixture when present
 
 
 FULL = Config()
@@ -80,26 +76,9 @@ def label(kind, depth):
 # --- data ---
 
 
-def load_split(directory, split):
-    """(images [n, 28, 28] uint8, labels [n] int) of one Fashion-MNIST split in the Debian IDX layout."""
-    from components.idx_example_gen import idx  # Beam's file systems: only when an experiment runs
-
-    paths = [os.path.join(directory, f) for f in FILES[split]]
-    missing = [p for p in paths if not os.path.exists(p)]
-    if missing:
-        raise FileNotFoundError(
-            f"Fashion-MNIST not found: {', '.join(missing)} missing; install it with "
-            "`apt-get install dataset-fashion-mnist` (or `dlsuite data fetch fashion_mnist DIR`)"
-        )
-    images, labels = idx.load(*paths)
-    return images, labels.astype("int64")
-
-
 def load_data(config, seed):
     """Normalised train subset and test set: x/255 minus the subset's per-pixel mean (as the paper)."""
-    directory = DATA_DIR
-    if config.data == "fixture" and os.path.isdir(FIXTURE_DIR):
-        directory = FIXTURE_DIR
+    directory = fashion_mnist_dir(config.data == "fixture")
     x_train, y_train = load_split(directory, "train")
     x_test, y_test = load_split(directory, "test")
     if config.train_size > len(x_train):
@@ -387,12 +366,6 @@ def run(output_dir, quick=False, seed=0):
             "seed": seed,
             "config": dataclasses.asdict(config),
             "data": data["directory"],
-            "runs": [{k: _json(v) for k, v in r.items()} for r in runs.values()],
+            "runs": [{k: jsonable(v) for k, v in r.items()} for r in runs.values()],
         },
     )
-
-
-def _json(value):
-    if isinstance(value, list):
-        return [finite(v) if isinstance(v, float) else v for v in value]
-    return finite(value) if isinstance(value, float) else value

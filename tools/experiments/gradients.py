@@ -17,7 +17,7 @@ import tensorflow as tf
 from tqdm import tqdm
 
 from keras_models.sequence import OrthogonalRNNCell
-from tools.experiments.report import Finding, Report, finite, plot_panels
+from tools.experiments.report import Finding, Report, jsonable, plot_panels, status
 
 CLAIM = (
     "Plain RNNs fail to learn long dependencies (their gradients vanish) and their gradients can explode; "
@@ -165,10 +165,6 @@ def _solved(run):
     return run["final_mse"] < SOLVED_MSE
 
 
-def _status(*held):
-    return "reproduced" if all(held) else "partly reproduced" if any(held) else "not reproduced"
-
-
 def judge(runs, lengths):
     """The claim's four parts, each judged from `runs` ((model, T) -> summary)."""
     short, long = lengths[0], lengths[-1]
@@ -180,7 +176,7 @@ def judge(runs, lengths):
     vanishing = Finding(
         "vanishing",
         "plain RNNs fail to learn long dependencies: their gradients vanish",
-        _status(learns_short and not _solved(rnn), vanishes),
+        status(learns_short and not _solved(rnn), vanishes),
         f"SimpleRNN eval MSE {mses['rnn']} {at} (solved < {SOLVED_MSE}); the gradient reaching s_1 is "
         f"{rnn['reach_init']:.1e} of that at s_T (T = {long}) at initialisation, {rnn['reach_trained']:.1e} "
         "after training",
@@ -192,7 +188,7 @@ def judge(runs, lengths):
     explosion = Finding(
         "explosion",
         "plain RNN gradients can explode",
-        _status(bool(exploded)),
+        status(bool(exploded)),
         f"largest gradient norm over the run's median: SimpleRNN {spikes['rnn']}, LSTM {spikes['lstm']} "
         f"{at}; explosion (≥ {SPIKE:.0f}×, beyond the LSTM's) at T = {', '.join(map(str, exploded)) or '-'}",
     )
@@ -208,7 +204,7 @@ def judge(runs, lengths):
     clipping = Finding(
         "clipping",
         "clipping tames the explosion but not the vanishing",
-        _status(bool(exploded) and tamed == exploded, not _solved(clipped)),
+        status(bool(exploded) and tamed == exploded, not _solved(clipped)),
         (taming if exploded else "no explosion to tame")
         + f"; clipped SimpleRNN eval MSE {mses['rnn_clipped']} {at}",
     )
@@ -221,7 +217,7 @@ def judge(runs, lengths):
     gated = Finding(
         "LSTM and orthogonal RNN",
         "the LSTM and the orthogonal RNN keep learning as T grows",
-        _status("lstm" in keep, "orthogonal" in keep),
+        status("lstm" in keep, "orthogonal" in keep),
         f"LSTM eval MSE {mses['lstm']}, orthogonal RNN {mses['orthogonal']} {at}; reach at T = {long} from "
         f"initialisation to trained: LSTM {reach['lstm']}, orthogonal RNN {reach['orthogonal']}, "
         f"SimpleRNN {reach['rnn']}",
@@ -320,7 +316,7 @@ def run(output_dir, quick=False, seed=0):
                 bar.set_postfix_str(f"T={length} {MODELS[kind].label}")
                 runs[kind, length] = train(kind, length, config, seed, bar)
     headers, rows = _table(runs, config.lengths)
-    summaries = [{k: _json(v) for k, v in r.items()} for r in runs.values()]
+    summaries = [{k: jsonable(v) for k, v in r.items()} for r in runs.values()]
     return Report(
         name="gradients",
         claim=CLAIM,
@@ -331,9 +327,3 @@ def run(output_dir, quick=False, seed=0):
         findings=judge(runs, config.lengths),
         results={"quick": quick, "seed": seed, "config": dataclasses.asdict(config), "runs": summaries},
     )
-
-
-def _json(value):
-    if isinstance(value, list):
-        return [finite(v) for v in value]
-    return finite(value) if isinstance(value, float) else value

@@ -45,10 +45,24 @@ def overall(findings):
     return status, "; ".join(f"{s}: {', '.join(keys)}" for s, keys in groups if keys)
 
 
+def status(*held):
+    """The status of a part of a claim that holds when all of `held` do: partly when only some do."""
+    return "reproduced" if all(held) else "partly reproduced" if any(held) else "not reproduced"
+
+
 def finite(value):
     """A float for JSON (NaN and infinities as None: strict JSON has neither)."""
     value = float(value)
     return value if math.isfinite(value) else None
+
+
+def jsonable(value):
+    """`value` with every float strict-JSON safe (NaN and infinities as None), through lists and dicts."""
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return finite(value) if isinstance(value, float) else value
 
 
 def markdown_table(headers, rows):

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 from tools import cli
-from tools.experiments import EXPERIMENTS, degradation, report
+from tools.experiments import EXPERIMENTS, data, degradation, report
 
 
 def test_registered():
@@ -117,4 +117,4 @@ def test_batches_are_seeded_and_shared_and_the_rate_drops_by_ten():
 
 def test_missing_fashion_mnist_says_how_to_install(tmp_path):
     with pytest.raises(FileNotFoundError, match="apt-get install dataset-fashion-mnist"):
-        degradation.load_split(str(tmp_path), "train")
+        data.load_split(str(tmp_path), "train")
