@@ -58,11 +58,15 @@ def _versions(output_dir):
     return sorted(p.name for p in (output_dir / "serving" / "fasttext").iterdir())
 
 
-def test_good_then_one_class_then_other_labels_then_good_in_one_folder(tmp_path):
-    out = tmp_path / "out"
+def _one_pushed_model(out):
     first = _text_run(AG_NEWS, out)
     assert first.returncode == 0, first.stderr[-3000:]
     assert len(_versions(out)) == 1
+
+
+def test_one_class_then_other_labels_stop_without_pushing(tmp_path):
+    out = tmp_path / "out"
+    _one_pushed_model(out)
 
     one_class = _text_run(_only_sports(tmp_path), out)
     _assert_stopped_at_label_check(
@@ -78,6 +82,11 @@ def test_good_then_one_class_then_other_labels_then_good_in_one_folder(tmp_path)
     assert "--no-baseline" in relabelled.stderr
     assert len(_versions(out)) == 1  # nothing was pushed by the two stopped runs
 
+
+@pytest.mark.slow  # two more full runs (about 35 s); make test-slow runs it
+def test_good_labels_are_compared_with_the_baseline_and_no_baseline_blesses_other_labels(tmp_path):
+    out = tmp_path / "out"
+    _one_pushed_model(out)
     second = _text_run(AG_NEWS, out)
     assert second.returncode == 0, second.stderr[-3000:]
     nodes = latest_nodes(out, "text_classification")
