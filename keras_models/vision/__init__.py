@@ -1,4 +1,5 @@
-"""Vision models: image classifiers from LeNet-5 onwards, and FC-DenseNet for segmentation.
+"""Vision models: image classifiers from LeNet-5 onwards, FC-DenseNet for segmentation, and the heat-map
+keypoint net for pose (with its stick-figure generator, `keras_models.vision.stick_figures`).
 
 `from keras_models.vision import ResNet` imports the class (and Keras) when it is first asked for, so
 `keras_models.vision.zoo`, the table of names, loads without TensorFlow.
@@ -11,6 +12,7 @@ _MODULES = {
     "DenseNet": "densenet",
     "FCDenseNet": "fc_densenet",
     "GoogLeNet": "inception",
+    "HeatmapKeypointNet": "keypoints",
     "LeNet5": "lenet5",
     "NetworkInNetwork": "nin",
     "ResNet": "resnet",

@@ -34,6 +34,10 @@ class TrainConfig:
     # multi_worker: MultiWorkerMirroredStrategy from TF_CONFIG, the chief alone exports.
     distribute: str = "auto"
     seed: int = 42
+    # Transfer learning: start from a pushed model's weights (its SavedModel folder), and with
+    # freeze_features train only the classifier (pipelines/image_classification/transfer.py).
+    init_from: str = ""
+    freeze_features: bool = False
 
 
 # Where a model family departs from LeNet-5's defaults, looked up by the longest prefix of the model's

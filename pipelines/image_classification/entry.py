@@ -16,6 +16,7 @@ DESCRIPTION = (
 _TRAIN_FLAGS = (
     *("epochs", "batch_size", "optimizer", "learning_rate", "momentum", "weight_decay", "schedule"),
     *("warmup_epochs", "augment", "max_shift", "label_smoothing", "early_stopping", "mixed_precision"),
+    "freeze_features",
 )
 
 _DATA_HELP = (
@@ -95,6 +96,17 @@ def add_arguments(parser):
         metavar="PATIENCE",
         help="stop after PATIENCE epochs without a lower eval loss, keep the best weights (default 0: never)",
     )
+    parser.add_argument(
+        "--init-from",
+        metavar="DIR",
+        help="start from the weights of a model this pipeline pushed: OUTPUT_DIR/serving/<model>/<version> "
+        "(or the <model> folder: its latest version); --model must name the same network",
+    )
+    parser.add_argument(
+        "--freeze-features",
+        action="store_true",
+        help="with --init-from: keep the pushed model's convolutional features, train only the dense head",
+    )
     flags.add_precision_argument(parser, default=None)
     parser.add_argument(
         "--distribute",
@@ -119,6 +131,10 @@ def check_args(args):
     if config.optimizer == "adam" and config.weight_decay:
         raise ValueError(
             "--optimizer adam takes no --weight-decay; use --optimizer adamw (decoupled) or sgd."
+        )
+    if config.freeze_features and not config.init_from:
+        raise ValueError(
+            "--freeze-features needs --init-from DIR: the features to keep come from a pushed model."
         )
     if args.distribute == "multi_worker":
         given = [flag for flag in ("label_smoothing", "early_stopping") if getattr(config, flag)]
@@ -158,8 +174,11 @@ def create(args, paths):
 
 def train_config(args):
     """The TrainConfig of the parsed flags: --model's defaults where a flag was not given."""
+    from pipelines.image_classification import transfer
+
     given = {flag: getattr(args, flag) for flag in _TRAIN_FLAGS}
-    return configs.train_config(args.model, distribute=args.distribute, **given)
+    init_from = transfer.resolve(args.init_from) if args.init_from else None
+    return configs.train_config(args.model, distribute=args.distribute, init_from=init_from, **given)
 
 
 def build(args, **locations):

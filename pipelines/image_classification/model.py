@@ -9,7 +9,7 @@ import tensorflow_transform as tft
 from components.label_check import labels
 from keras_models.vision import zoo
 from pipelines import training
-from pipelines.image_classification import augmentation, configs, features
+from pipelines.image_classification import augmentation, configs, features, transfer
 from serving.export import ImageClassifierExport
 
 
@@ -45,6 +45,10 @@ def run_fn(fn_args):
 
     with strategy.scope():
         model = zoo.build(config.model, features.NUM_CLASSES, (*features.IMAGE_SHAPE, 1), dtype=policy)
+        frozen = []
+        if config.init_from:
+            transfer.restore(model, config.init_from, config.model)
+            frozen = transfer.freeze_features(model) if config.freeze_features else []
         model.compile(
             # The multi-worker loop sets a rate per epoch; fit follows the schedule at every step.
             optimizer=training.make_optimizer(
@@ -61,6 +65,7 @@ def run_fn(fn_args):
         "config": dataclasses.asdict(config),
         "precision_policy": policy,
         "parameters": model.count_params(),
+        "frozen_layers": frozen,
     }
     if multi_worker:
         # Keras 3.6's fit fails under MultiWorkerMirroredStrategy: a custom loop instead.

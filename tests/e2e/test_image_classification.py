@@ -103,6 +103,29 @@ def test_pushed_model_serves_examples_and_raw_images_alike(good_run):
     assert accuracy == pytest.approx(summary["metrics"]["accuracy"], abs=1e-6)
 
 
+def _model_variables(saved_model_dir):
+    reader = tf.train.load_checkpoint(f"{saved_model_dir}/variables/variables")
+    names = reader.get_variable_to_shape_map()
+    return {k: reader.get_tensor(k) for k in names if k.startswith("model/") and "/optimizer/" not in k}
+
+
+def test_a_run_from_the_pushed_model_with_frozen_features_keeps_them_and_is_pushed(good_run, tmp_path):
+    output_dir, _, source = good_run
+    out = tmp_path / "transfer"
+    result = _run(
+        SMALL, out, "--init-from", output_dir / "serving" / "lenet5", "--freeze-features",
+        "--min-accuracy", "0.3", "--schedule", "constant",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["blessed"] and summary["pushed_model"]
+
+    before, after = _model_variables(source["pushed_model"]), _model_variables(summary["pushed_model"])
+    assert before.keys() == after.keys()
+    changed = {k: v.shape for k, v in after.items() if not np.array_equal(v, before[k])}
+    assert sorted(changed.values()) == [(10,), (84,), (84, 10), (120, 84)]  # only the head: f6, logits
+
+
 def _corrupt_eval_split(tmp_path, images=None, labels=None):
     data = tmp_path / "data"
     shutil.copytree(SMALL, data)

@@ -41,6 +41,14 @@ EXPERIMENTS = {  # in the course's order
     "degradation": "tools.experiments.degradation",  # chapter 10: ResNets
     "gradients": "tools.experiments.gradients",  # chapter 11: RNNs
     "ntm_copy": "tools.experiments.ntm_copy",  # chapter 12: memory networks
+    "transfer_learning": "tools.experiments.transfer_learning",  # chapter 15
+    "mixture_of_experts": "tools.experiments.mixture_of_experts",  # chapter 16
+    "pose": "tools.experiments.pose",  # chapter 17
+    "kernel_svm": "tools.experiments.kernel_svm",  # chapter 18
+    "ebm_losses": "tools.experiments.ebm_losses",  # chapter 19
+    "hopfield": "tools.experiments.hopfield",  # chapter 11.3 (with the energy models)
+    "rbm": "tools.experiments.rbm",  # chapter 21
+    "reinforcement": "tools.experiments.reinforcement",  # chapter 22
 }
 
 DEFAULT_OUTPUT_DIR = os.path.join("runs", "experiments")

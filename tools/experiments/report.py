@@ -5,6 +5,8 @@ import json
 import math
 import os
 
+import numpy as np
+
 from components import plots
 
 VERDICTS = ("reproduced", "partly reproduced", "not reproduced")
@@ -134,3 +136,22 @@ def plot_panels(path, panels, *, xlabel, ylabel, rows=1, hlines=(), logy=True):
     axes.flat[0].legend(fontsize=7)
     plots.save(fig, path)
     return os.path.basename(path)
+
+
+def image_rows(path, rows, titles, title, gap=2):
+    """Rows of 28×28 images in [0, 1] ([n, 784] each) drawn as one mosaic (one imshow: fast), a title
+    at the left of each row; returns the file name."""
+    columns = max(len(r) for r in rows)
+    mosaic = np.ones(((28 + gap) * len(rows), (28 + gap) * columns))
+    for i, images in enumerate(rows):
+        for j, image in enumerate(images):
+            top, left = i * (28 + gap), j * (28 + gap)
+            mosaic[top : top + 28, left : left + 28] = np.asarray(image).reshape(28, 28)
+    plt = plots.pyplot()
+    fig, ax = plt.subplots(figsize=(0.55 * columns + 2.2, 0.6 * len(rows) + 1.0))
+    ax.imshow(mosaic, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_yticks([i * (28 + gap) + 14 for i in range(len(rows))], titles, fontsize=7)
+    ax.set_xticks([])
+    ax.set_title(title, fontsize=9)
+    plots.save(fig, path)
+    return path.rsplit("/", 1)[-1]

@@ -1,0 +1,41 @@
+"""Loss functionals of the course that Keras does not ship: the energy-based losses (chapter 19)."""
+
+from keras_models.losses.energy_losses import (
+    LOSSES,
+    EnergyLoss,
+    GeneralizedPerceptronLoss,
+    HingeEnergyLoss,
+    LogEnergyLoss,
+    NegativeLogLikelihoodEnergyLoss,
+    SquareExponentialLoss,
+    SquareSquareLoss,
+    correct_energy,
+    energy_loss,
+    generalized_perceptron_loss,
+    hinge_energy_loss,
+    log_energy_loss,
+    most_offending_energy,
+    nll_energy_loss,
+    square_exponential_loss,
+    square_square_loss,
+)
+
+__all__ = [
+    "LOSSES",
+    "EnergyLoss",
+    "GeneralizedPerceptronLoss",
+    "HingeEnergyLoss",
+    "LogEnergyLoss",
+    "NegativeLogLikelihoodEnergyLoss",
+    "SquareExponentialLoss",
+    "SquareSquareLoss",
+    "correct_energy",
+    "energy_loss",
+    "generalized_perceptron_loss",
+    "hinge_energy_loss",
+    "log_energy_loss",
+    "most_offending_energy",
+    "nll_energy_loss",
+    "square_exponential_loss",
+    "square_square_loss",
+]
