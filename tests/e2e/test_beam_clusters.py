@@ -52,6 +52,7 @@ def test_cluster_and_beam_args_together_are_refused(tmp_path):
 
 
 @pytest.mark.e2e
+@pytest.mark.slow  # a whole pipeline on worker processes (≈ 45 s); the flag parsing above stays in make test
 def test_every_beam_component_runs_on_two_direct_runner_processes(tmp_path):
     out = tmp_path / "out"
     # Two worker processes write the examples in an order that changes from run to run, and one epoch
