@@ -1,16 +1,12 @@
 """Beam executor of BabiExampleGen: one work item per file, one tf.Example per question, gzipped TFRecords."""
 
-import os
-
 import apache_beam as beam
 import numpy as np
 import tensorflow as tf
 from absl import logging
-from tfx.components.util import examples_utils
 from tfx.dsl.components.base import base_beam_executor
-from tfx.proto import example_gen_pb2
-from tfx.types import artifact_utils
 
+from components import example_output
 from components.babi_example_gen import layout
 from keras_models.memory import babi
 
@@ -56,9 +52,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
         tasks = [int(t) for t in exec_properties["tasks"].split(",") if t]
         files = layout.list_files(input_base, tasks)
         work = [(path, task, split) for split, pairs in files.items() for path, task in pairs]
-        examples = artifact_utils.get_single_instance(output_dict["examples"])
-        examples.split_names = artifact_utils.encode_split_names(list(SPLITS))
-        examples_utils.set_payload_format(examples, example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE)
+        examples = example_output.prepare(output_dict, SPLITS)
 
         with self._make_beam_pipeline() as pipeline:
             questions = (
@@ -67,17 +61,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                 | "Reshuffle" >> beam.Reshuffle()
                 | "Questions" >> beam.FlatMap(_questions)
             )
-            by_split = questions | "BySplit" >> beam.Partition(lambda kv, _: SPLITS.index(kv[0]), len(SPLITS))
-            for split, split_questions in zip(SPLITS, by_split):
-                _ = (
-                    split_questions
-                    | f"Values[{split}]" >> beam.Values()
-                    | f"Write[{split}]"
-                    >> beam.io.WriteToTFRecord(
-                        os.path.join(artifact_utils.get_split_uri([examples], split), "data_tfrecord"),
-                        file_name_suffix=".gz",
-                    )
-                )
+            example_output.write_by_split(questions, examples, SPLITS)
 
         task_list = sorted({task for pairs in files.values() for _, task in pairs})
         examples.set_string_custom_property("tasks", ",".join(map(str, task_list)))

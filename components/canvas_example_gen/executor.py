@@ -1,15 +1,11 @@
 """Beam executor of CanvasExampleGen: chunks of canvas indices -> composed canvases -> gzipped TFRecords."""
 
-import os
-
 import apache_beam as beam
 import tensorflow as tf
 from absl import logging
-from tfx.components.util import examples_utils
 from tfx.dsl.components.base import base_beam_executor
-from tfx.proto import example_gen_pb2
-from tfx.types import artifact_utils
 
+from components import example_output
 from components.canvas_example_gen import canvas
 from components.idx_example_gen import idx
 from components.idx_example_gen.executor import find_split_files
@@ -100,18 +96,12 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                     f"{images.path}: items of {images.record_shape} pixels do not fit on a "
                     f"{size}x{size} canvas."
                 )
-        examples = artifact_utils.get_single_instance(output_dict["examples"])
-        examples.split_names = artifact_utils.encode_split_names(list(SPLITS))
-        examples_utils.set_payload_format(examples, example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE)
+        examples = example_output.prepare(output_dict, SPLITS)
 
         with self._make_beam_pipeline() as pipeline:
             for split, count in counts.items():
-                output = os.path.join(artifact_utils.get_split_uri([examples], split), "data_tfrecord")
-                _ = (
-                    pipeline
-                    | f"Canvases[{split}]" >> Canvases(input_base, split, seed, count, size)
-                    | f"Write[{split}]" >> beam.io.WriteToTFRecord(output, file_name_suffix=".gz")
-                )
+                canvases = pipeline | f"Canvases[{split}]" >> Canvases(input_base, split, seed, count, size)
+                example_output.write(canvases, examples, split)
 
         for split, count in counts.items():
             examples.set_int_custom_property(f"{split}_canvases", count)

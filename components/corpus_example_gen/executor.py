@@ -5,11 +5,9 @@ import os
 import apache_beam as beam
 import tensorflow as tf
 from absl import logging
-from tfx.components.util import examples_utils
 from tfx.dsl.components.base import base_beam_executor
-from tfx.proto import example_gen_pb2
-from tfx.types import artifact_utils
 
+from components import example_output
 from components.corpus_example_gen import corpus
 
 TEXT_KEY = "text"  # window + 1 characters, UTF-8
@@ -60,9 +58,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
             (files[index], documents[index], split, start, end)
             for index, split, start, end in corpus.parts(lengths, eval_fraction)
         ]
-        examples = artifact_utils.get_single_instance(output_dict["examples"])
-        examples.split_names = artifact_utils.encode_split_names(list(SPLITS))
-        examples_utils.set_payload_format(examples, example_gen_pb2.PayloadFormat.FORMAT_TF_EXAMPLE)
+        examples = example_output.prepare(output_dict, SPLITS)
 
         with self._make_beam_pipeline() as pipeline:
             windows = (
@@ -71,17 +67,7 @@ class Executor(base_beam_executor.BaseBeamExecutor):
                 | "Reshuffle" >> beam.Reshuffle()
                 | "Windows" >> beam.ParDo(_Windows(window))
             )
-            by_split = windows | "BySplit" >> beam.Partition(lambda kv, _: SPLITS.index(kv[0]), len(SPLITS))
-            for split, split_windows in zip(SPLITS, by_split):
-                _ = (
-                    split_windows
-                    | f"Values[{split}]" >> beam.Values()
-                    | f"Write[{split}]"
-                    >> beam.io.WriteToTFRecord(
-                        os.path.join(artifact_utils.get_split_uri([examples], split), "data_tfrecord"),
-                        file_name_suffix=".gz",
-                    )
-                )
+            example_output.write_by_split(windows, examples, SPLITS)
 
         sizes = corpus.split_sizes(lengths, eval_fraction, window)
         for split, (characters, count) in sizes.items():

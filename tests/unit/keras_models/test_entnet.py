@@ -1,17 +1,21 @@
 """EntNet: one memory update and the whole forward pass against NumPy, unit norms, gates in [0, 1],
 padding rows leave the memory alone, the answer interface, the harness, and learning a tiny task."""
 
-import collections
-
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from keras_models.memory.entnet import EntNet
-from keras_models.memory.text import qa_arrays
 from tests.keras_harness import check_model
-from tests.unit.keras_models.test_memn2n import INPUTS, PLACES, QUESTION, STORY, VOCABULARY, tiny_babi
+from tests.unit.keras_models.test_memn2n import (
+    INPUTS,
+    PLACES,
+    QUESTION,
+    STORY,
+    VOCABULARY,
+    fit_on_tiny_babi,
+)
 
 SMALL = {"memory_size": 4, "sentence_size": 5, "embedding_dim": 6, "slots": 3}
 
@@ -96,16 +100,6 @@ def test_harness(tmp_path):
 
 def test_learns_a_tiny_single_supporting_fact_task():
     keras.utils.set_random_seed(0)
-    train, test = tiny_babi(50, 0), tiny_babi(50, 1)
     model = EntNet(VOCABULARY, memory_size=6, sentence_size=5, embedding_dim=20, slots=4, answers=PLACES)
-    x, y = qa_arrays(model.vectorizer, train)
-    x_test, y_test = qa_arrays(model.vectorizer, test)
-    model.compile(
-        keras.optimizers.Adam(0.01, clipnorm=40),
-        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
-    )
-    model.fit(x, y, batch_size=16, epochs=30, verbose=0)
-    majority = collections.Counter(y_test).most_common(1)[0][1] / len(y_test)
-    accuracy = model.evaluate(x_test, y_test, verbose=0)[1]
+    majority, accuracy = fit_on_tiny_babi(model)
     assert majority < 0.35 and accuracy > 0.5, (majority, accuracy)
